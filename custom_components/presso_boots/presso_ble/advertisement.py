@@ -1,0 +1,85 @@
+"""Parser for the boots' manufacturer-specific advertisement data."""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Mapping
+from dataclasses import astuple, dataclass
+from typing import ClassVar, Self
+
+from .const import (
+    ADVERTISEMENT_MAGIC,
+    BATTERY_UNKNOWN,
+    MANUFACTURER_ID,
+    PROTOCOL_VERSION,
+    AdvertisementFlag,
+    Fault,
+)
+from .messages import known
+
+# magic u8 | version u8 | model u8 | flags u8 | battery u8 | program u8 |
+# pressure u8 | duration u8 | remaining u16 | change counter u8 | fault u8
+_LAYOUT = struct.Struct("<BBBBBBBBHBB")
+
+
+@dataclass(frozen=True, slots=True)
+class Advertisement:
+    """What a protocol-1 device tells everyone around it, every second."""
+
+    LAYOUT: ClassVar[struct.Struct] = _LAYOUT
+    model_id: int
+    flags: AdvertisementFlag
+    battery: int | None
+    program: int
+    target_pressure: int
+    duration_minutes: int
+    remaining_seconds: int
+    change_counter: int
+    fault: Fault | int
+
+    def to_bytes(self) -> bytes:
+        """Manufacturer data payload (without the company id)."""
+        fields = astuple(self)
+        battery = BATTERY_UNKNOWN if self.battery is None else self.battery
+        return _LAYOUT.pack(
+            ADVERTISEMENT_MAGIC, PROTOCOL_VERSION, self.model_id, int(self.flags),
+            battery, *fields[3:8], int(self.fault),
+        )  # fmt: skip
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Self | None:
+        """Parse the payload; None if it is not from a protocol-1 device."""
+        if len(data) < _LAYOUT.size:
+            return None
+        (magic, version, model, flags, battery, program, pressure, duration, remaining,
+         counter, fault) = _LAYOUT.unpack_from(data)  # fmt: skip
+        if magic != ADVERTISEMENT_MAGIC or version != PROTOCOL_VERSION:
+            return None
+        return cls(
+            model,
+            AdvertisementFlag(flags & 0x7F),
+            None if battery == BATTERY_UNKNOWN else battery,
+            program,
+            pressure,
+            duration,
+            remaining,
+            counter,
+            known(Fault, fault),
+        )
+
+    @property
+    def session_active(self) -> bool:
+        """A session is running or paused."""
+        return AdvertisementFlag.SESSION_ACTIVE in self.flags
+
+    @property
+    def central_connected(self) -> bool:
+        """Some central (maybe us) holds the connection."""
+        return AdvertisementFlag.CENTRAL_CONNECTED in self.flags
+
+
+def parse_manufacturer_data(manufacturer_data: Mapping[int, bytes]) -> Advertisement | None:
+    """Find and parse the vendor's entry in a manufacturer-data mapping."""
+    if (data := manufacturer_data.get(MANUFACTURER_ID)) is None:
+        return None
+    return Advertisement.from_bytes(data)

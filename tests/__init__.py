@@ -1,0 +1,1 @@
+"""Tests of the Presso boots integration, its protocol library and simulator."""

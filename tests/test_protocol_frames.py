@@ -1,0 +1,128 @@
+"""Frame layer: the spec's vectors, CRC, reassembly and resynchronisation."""
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from custom_components.presso_boots.presso_ble.exceptions import ProtocolError
+from custom_components.presso_boots.presso_ble.frames import (
+    FrameReassembler,
+    crc16,
+    decode_frame,
+    encode_frame,
+    split_for_mtu,
+)
+from custom_components.presso_boots.presso_ble.messages import (
+    Auth,
+    Event,
+    Hello,
+    Response,
+    Start,
+    Stop,
+    Telemetry,
+    auth_proof,
+)
+
+from .wire import AUTH, EVENT, HELLO, START, STOP, TELEMETRY, vector
+
+
+def test_crc_check_value() -> None:
+    assert crc16(b"123456789") == 0x29B1
+
+
+@pytest.mark.parametrize(
+    ("name", "seq", "frame_type", "payload"),
+    [
+        ("hello", 1, HELLO, Hello(1).to_bytes()),
+        ("start", 7, START, Start(2, 80, 30, 3, 0x1F).to_bytes()),
+        ("start_zeros", 8, START, Start().to_bytes()),
+        ("stop", 9, STOP, Stop().to_bytes()),
+        ("stop_ok", 9, STOP | 0x80, Response(STOP, 0).to_bytes()),
+        ("event_completed", 0, EVENT, Event(2, 0).to_bytes()),
+        (
+            "telemetry_go4",
+            0,
+            TELEMETRY,
+            Telemetry(2, 3, 2, 4, (80, 78, 81, 0, 79, 80, 80, 0)).to_bytes(),
+        ),
+        ("auth", 2, AUTH, Auth(auth_proof("123456", bytes(range(1, 9)))).to_bytes()),
+    ],
+)
+def test_spec_vectors_encode_and_decode(
+    name: str, seq: int, frame_type: int, payload: bytes
+) -> None:
+    assert encode_frame(seq, frame_type, payload) == vector(name)
+    frame = decode_frame(vector(name))
+    assert (frame.seq, frame.type, frame.payload) == (seq, frame_type, payload)
+
+
+def test_telemetry_vector_reads_as_the_spec_says() -> None:
+    frame = decode_frame(vector("telemetry_go4"))
+    telemetry = Telemetry.from_bytes(frame.payload)
+    assert telemetry.phase == 2  # holding
+    assert telemetry.active_chamber == 3
+    assert telemetry.pressure(0, 1) == 80
+    assert telemetry.pressure(1, 3) == 80
+    assert telemetry.pressure(1, 4) == 0
+
+
+def test_fragments_at_mtu_23_reassemble() -> None:
+    frame = encode_frame(0, TELEMETRY, Telemetry(1, 1, 2, 8, tuple(range(16))).to_bytes())
+    chunks = split_for_mtu(frame, 23)
+    assert len(chunks) == 2
+    assert all(len(chunk) <= 20 for chunk in chunks)
+    stream = FrameReassembler()
+    assert stream.feed(chunks[0]) == []
+    assert stream.pending == 20
+    (decoded,) = stream.feed(chunks[1])
+    assert Telemetry.from_bytes(decoded.payload).pressures == tuple(range(16))
+
+
+def test_resync_after_garbage_and_bad_crc() -> None:
+    good = vector("event_completed")
+    corrupt = bytearray(vector("stop_ok"))
+    corrupt[4] ^= 0xFF
+    stream = FrameReassembler()
+    frames = stream.feed(b"\x00\x13\xa5" + bytes(corrupt) + good + b"\xa5\xff" + good)
+    assert [f.payload for f in frames] == [b"\x02\x00", b"\x02\x00"]
+    assert stream.discarded > 0
+    assert stream.pending == 0
+
+
+def test_several_frames_in_one_notification() -> None:
+    stream = FrameReassembler()
+    frames = stream.feed(vector("stop_ok") + vector("event_completed") + vector("stop_ok")[:3])
+    assert [f.type for f in frames] == [STOP | 0x80, EVENT]
+    assert stream.pending == 3
+
+
+def test_decode_frame_rejects_partial_and_extra() -> None:
+    with pytest.raises(ProtocolError):
+        decode_frame(vector("stop")[:-1])
+    with pytest.raises(ProtocolError):
+        decode_frame(vector("stop") + b"\x00")
+
+
+def test_encode_rejects_oversized() -> None:
+    with pytest.raises(ProtocolError):
+        encode_frame(1, 1, bytes(201))
+    with pytest.raises(ProtocolError):
+        encode_frame(256, 1)
+
+
+@given(
+    seq=st.integers(0, 255),
+    frame_type=st.integers(0, 255),
+    payload=st.binary(max_size=200),
+    mtu=st.integers(4, 247),
+    noise=st.binary(max_size=8).filter(lambda b: 0xA5 not in b),
+)
+def test_round_trip_any_frame_any_split(
+    seq: int, frame_type: int, payload: bytes, mtu: int, noise: bytes
+) -> None:
+    frame = encode_frame(seq, frame_type, payload)
+    stream = FrameReassembler()
+    found = []
+    for chunk in split_for_mtu(noise + frame, mtu):
+        found += stream.feed(chunk)
+    assert [(f.seq, f.type, f.payload) for f in found] == [(seq, frame_type, payload)]
