@@ -38,3 +38,30 @@ def direct_radio(radio: SimRadio, monkeypatch: pytest.MonkeyPatch) -> Iterator[S
     yield radio
     for link in list(radio.links.values()):
         link.lose_link()
+
+
+# --- Home Assistant side --------------------------------------------------------
+
+
+@pytest.fixture
+async def bluetooth_ready(
+    hass: Any, mock_bluetooth: None, enable_custom_integrations: None
+) -> None:
+    """Home Assistant's real Bluetooth stack, with no local adapter."""
+    from homeassistant.setup import async_setup_component
+
+    assert await async_setup_component(hass, "bluetooth", {})
+    await hass.async_block_till_done()
+
+
+@pytest.fixture
+async def proxy(hass: Any, bluetooth_ready: None, radio: SimRadio) -> Any:
+    """A virtual ESPHome-style proxy with 3 connection slots hearing the radio."""
+    from presso_sim.proxy import VirtualProxy, register
+
+    virtual = VirtualProxy(radio)
+    unregister = register(hass, virtual)
+    yield virtual
+    for link in list(radio.links.values()):
+        link.lose_link()
+    unregister()

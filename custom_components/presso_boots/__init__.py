@@ -1,0 +1,39 @@
+"""The Presso Boots integration: pneumatic compression boots over Bluetooth."""
+
+from __future__ import annotations
+
+from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers.typing import ConfigType
+
+from .const import DOMAIN
+from .coordinator import PressoConfigEntry, PressoCoordinator
+from .services import async_setup_services
+
+PLATFORMS = [Platform.EVENT, Platform.NUMBER, Platform.SELECT, Platform.SENSOR, Platform.SWITCH]
+
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Register the integration's actions."""
+    async_setup_services(hass)
+    return True
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: PressoConfigEntry) -> bool:
+    """Set up the boots; returns at once, whether they are awake or not."""
+    coordinator = PressoCoordinator(hass, entry)
+    entry.runtime_data = coordinator
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    entry.async_on_unload(coordinator.async_start())
+    return True
+
+
+async def async_unload_entry(hass: HomeAssistant, entry: PressoConfigEntry) -> bool:
+    """Unload and release the connection."""
+    unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+    if unloaded:
+        await entry.runtime_data.async_shutdown()
+    return unloaded

@@ -1,0 +1,255 @@
+"""Config flow: discover, pair (PIN), acknowledge safety; options; reauth."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import probatio as vol
+from homeassistant.components import bluetooth
+from homeassistant.config_entries import (
+    ConfigEntry,
+    ConfigFlow,
+    ConfigFlowResult,
+    OptionsFlowWithReload,
+)
+from homeassistant.const import CONF_ADDRESS
+from homeassistant.core import callback
+from homeassistant.helpers import selector
+
+from .const import (
+    CONF_DEVICE,
+    CONF_IDLE_DISCONNECT,
+    CONF_MAX_DURATION,
+    CONF_MAX_PRESSURE,
+    CONF_PIN,
+    CONF_SAFETY_ACKNOWLEDGED,
+    DEFAULT_IDLE_DISCONNECT,
+    DEFAULT_MAX_DURATION,
+    DEFAULT_MAX_PRESSURE,
+    DOMAIN,
+    IDLE_DISCONNECT_RANGE,
+)
+from .coordinator import info_from_dict, info_to_dict
+from .errors import error_key
+from .presso_ble import (
+    AuthenticationError,
+    DeviceInfo,
+    LockedOutError,
+    PressoClient,
+    PressoError,
+    parse_manufacturer_data,
+)
+from .presso_ble.const import LOCKOUT_SECONDS, PIN_LENGTH
+
+PIN_SCHEMA = vol.Schema({vol.Required(CONF_PIN): selector.TextSelector()})
+SAFETY_SCHEMA = vol.Schema({vol.Required(CONF_SAFETY_ACKNOWLEDGED, default=False): bool})
+
+
+def _is_boots(info: bluetooth.BluetoothServiceInfoBleak) -> bool:
+    return parse_manufacturer_data(info.manufacturer_data) is not None
+
+
+class PressoConfigFlow(ConfigFlow, domain=DOMAIN):
+    """Add a pair of boots."""
+
+    VERSION = 1
+
+    def __init__(self) -> None:
+        self._discovery: bluetooth.BluetoothServiceInfoBleak | None = None
+        self._discovered: dict[str, bluetooth.BluetoothServiceInfoBleak] = {}
+        self._info: DeviceInfo | None = None
+        self._pin: str | None = None
+
+    async def async_step_bluetooth(
+        self, discovery_info: bluetooth.BluetoothServiceInfoBleak
+    ) -> ConfigFlowResult:
+        """Boots found by the manifest's Bluetooth matchers."""
+        await self.async_set_unique_id(discovery_info.address)
+        self._abort_if_unique_id_configured()
+        if not _is_boots(discovery_info):
+            return self.async_abort(reason="not_supported")
+        self._discovery = discovery_info
+        self.context["title_placeholders"] = {"name": discovery_info.name}
+        return await self.async_step_bluetooth_confirm()
+
+    async def async_step_bluetooth_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Confirm discovered boots."""
+        assert self._discovery is not None
+        if user_input is not None:
+            return await self.async_step_connect()
+        self._set_confirm_only()
+        return self.async_show_form(
+            step_id="bluetooth_confirm",
+            description_placeholders={"name": self._discovery.name},
+        )
+
+    async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Pick from the boots in range that are not set up yet."""
+        if user_input is not None:
+            address = user_input[CONF_ADDRESS]
+            await self.async_set_unique_id(address, raise_on_progress=False)
+            self._abort_if_unique_id_configured()
+            self._discovery = self._discovered[address]
+            return await self.async_step_connect()
+        configured = self._async_current_ids(include_ignore=False)
+        self._discovered = {
+            info.address: info
+            for info in bluetooth.async_discovered_service_info(self.hass, connectable=True)
+            if info.address not in configured and _is_boots(info)
+        }
+        if not self._discovered:
+            return self.async_abort(reason="no_devices_found")
+        options = [
+            selector.SelectOptionDict(value=address, label=f"{info.name} ({address})")
+            for address, info in self._discovered.items()
+        ]
+        return self.async_show_form(
+            step_id="user",
+            data_schema=vol.Schema(
+                {
+                    vol.Required(CONF_ADDRESS): selector.SelectSelector(
+                        selector.SelectSelectorConfig(options=options)
+                    )
+                }
+            ),
+        )
+
+    async def async_step_connect(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Handshake; ask for the PIN when the boots want one."""
+        assert self._discovery is not None
+        adv = parse_manufacturer_data(self._discovery.manufacturer_data)
+        if adv is not None and adv.flags & 0x04:
+            return await self.async_step_pin()
+        errors = await self._handshake(None)
+        if errors.get("base") == "invalid_pin":
+            return await self.async_step_pin()
+        if errors:
+            return self.async_abort(reason=errors["base"])
+        return await self.async_step_safety()
+
+    async def _handshake(self, pin: str | None) -> dict[str, str]:
+        """Connect once, say HELLO (and AUTH), and let go."""
+        assert self._discovery is not None
+        device = (
+            bluetooth.async_ble_device_from_address(self.hass, self._discovery.address, True)
+            or self._discovery.device
+        )
+        client = PressoClient(device, pin=pin)
+        try:
+            self._info = await client.connect()
+        except AuthenticationError as err:
+            return {"base": "locked_out" if isinstance(err, LockedOutError) else "invalid_pin"}
+        except PressoError as err:
+            return {"base": error_key(err)}
+        finally:
+            await client.disconnect()
+        self._pin = pin
+        return {}
+
+    async def async_step_pin(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """The 6-digit PIN printed under the controller."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            pin = user_input[CONF_PIN].strip()
+            if len(pin) != PIN_LENGTH or not pin.isdigit():
+                errors[CONF_PIN] = "pin_format"
+            else:
+                errors = await self._handshake(pin)
+                if not errors:
+                    if self.source == "reauth":
+                        return self._finish_reauth()
+                    return await self.async_step_safety()
+        return self.async_show_form(
+            step_id="pin",
+            data_schema=PIN_SCHEMA,
+            errors=errors,
+            description_placeholders={"seconds": str(LOCKOUT_SECONDS)},
+        )
+
+    async def async_step_safety(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """A one-time acknowledgement of who must not use compression therapy."""
+        assert self._discovery is not None
+        assert self._info is not None
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            if user_input[CONF_SAFETY_ACKNOWLEDGED]:
+                return self.async_create_entry(
+                    title=self._discovery.name,
+                    data={
+                        CONF_ADDRESS: self._discovery.address,
+                        CONF_PIN: self._pin,
+                        CONF_DEVICE: info_to_dict(self._info),
+                    },
+                    options={
+                        CONF_MAX_PRESSURE: min(DEFAULT_MAX_PRESSURE, self._info.pressure_max),
+                        CONF_MAX_DURATION: min(DEFAULT_MAX_DURATION, self._info.duration_max),
+                        CONF_IDLE_DISCONNECT: DEFAULT_IDLE_DISCONNECT,
+                    },
+                )
+            errors["base"] = "acknowledge_required"
+        return self.async_show_form(step_id="safety", data_schema=SAFETY_SCHEMA, errors=errors)
+
+    async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
+        """The PIN stopped working."""
+        address = entry_data[CONF_ADDRESS]
+        info = bluetooth.async_last_service_info(self.hass, address, connectable=True)
+        if info is None:
+            return self.async_abort(reason="not_found")
+        self._discovery = info
+        return await self.async_step_pin()
+
+    def _finish_reauth(self) -> ConfigFlowResult:
+        entry = self._get_reauth_entry()
+        return self.async_update_reload_and_abort(entry, data_updates={CONF_PIN: self._pin})
+
+    @staticmethod
+    @callback
+    def async_get_options_flow(config_entry: ConfigEntry) -> PressoOptionsFlow:
+        """Options: the user's safety limits and the idle delay."""
+        return PressoOptionsFlow()
+
+
+class PressoOptionsFlow(OptionsFlowWithReload):
+    """Change the pressure cap, maximum session length and idle disconnect delay."""
+
+    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """One form."""
+        if user_input is not None:
+            return self.async_create_entry(data={k: int(v) for k, v in user_input.items()})
+        info = info_from_dict(self.config_entry.data[CONF_DEVICE])
+        options = self.config_entry.options
+
+        def number(low: int, high: int, step: int, unit: str) -> selector.NumberSelector:
+            return selector.NumberSelector(
+                selector.NumberSelectorConfig(
+                    min=low,
+                    max=high,
+                    step=step,
+                    unit_of_measurement=unit,
+                    mode=selector.NumberSelectorMode.SLIDER,
+                )
+            )
+
+        cap = options.get(CONF_MAX_PRESSURE, min(DEFAULT_MAX_PRESSURE, info.pressure_max))
+        longest = options.get(CONF_MAX_DURATION, min(DEFAULT_MAX_DURATION, info.duration_max))
+        idle = options.get(CONF_IDLE_DISCONNECT, DEFAULT_IDLE_DISCONNECT)
+
+        schema = vol.Schema(
+            {
+                vol.Required(CONF_MAX_PRESSURE, default=cap): number(
+                    info.pressure_min, info.pressure_max, info.pressure_step, "mmHg"
+                ),
+                vol.Required(CONF_MAX_DURATION, default=longest): number(
+                    info.duration_min, info.duration_max, info.duration_step, "min"
+                ),
+                vol.Required(CONF_IDLE_DISCONNECT, default=idle): number(
+                    *IDLE_DISCONNECT_RANGE, 5, "s"
+                ),
+            }
+        )
+        return self.async_show_form(step_id="init", data_schema=schema)

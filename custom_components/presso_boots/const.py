@@ -1,0 +1,56 @@
+"""Constants for the Presso Boots integration."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Final
+
+DOMAIN: Final = "presso_boots"
+
+CONF_PIN: Final = "pin"
+CONF_DEVICE: Final = "device"
+CONF_MAX_PRESSURE: Final = "max_pressure"
+CONF_MAX_DURATION: Final = "max_duration"
+CONF_IDLE_DISCONNECT: Final = "idle_disconnect"
+CONF_SAFETY_ACKNOWLEDGED: Final = "safety_acknowledged"
+
+DEFAULT_MAX_PRESSURE: Final = 100
+DEFAULT_MAX_DURATION: Final = 60
+DEFAULT_IDLE_DISCONNECT: Final = 30
+IDLE_DISCONNECT_RANGE: Final = (5, 600)
+
+#: Telemetry interval while a session runs, in the protocol's 100 ms units.
+TELEMETRY_INTERVAL: Final = 10
+#: Chamber pressure sensors write at most this often (recorder budget).
+PRESSURE_PUBLISH_INTERVAL: Final = 15.0
+#: The "session ends" timestamp moves only when the end shifts by more than this.
+SESSION_END_TOLERANCE: Final = timedelta(seconds=5)
+#: Reconnect backoff while a session runs: first delay, cap, jitter fraction.
+RECONNECT_BACKOFF: Final = (1.0, 60.0, 0.25)
+#: How long turning a session off keeps trying before it reports back.
+STOP_CONFIRM_TIMEOUT: Final = 20.0
+
+PROGRAM_KEYS: Final[dict[int, str]] = {
+    1: "wave",
+    2: "gradient",
+    3: "flush",
+    4: "warm_up",
+    5: "interval",
+    6: "lymph",
+}
+LEGS_KEYS: Final[dict[int, str]] = {3: "both", 1: "left", 2: "right"}
+LEG_NAMES: Final = ("left", "right")
+
+#: Session events the event entity fires, by protocol event code.
+SESSION_EVENTS: Final[dict[int, str]] = {1: "started", 2: "finished", 3: "stopped", 4: "aborted"}
+EVENT_SOURCES: Final = ("app", "buttons", "firmware")
+FAULT_KEYS: Final[dict[int, str]] = {
+    0: "none",
+    1: "over_pressure",
+    2: "leak",
+    3: "garment_not_detected",
+    4: "pump_overheat",
+    5: "battery_critical",
+    6: "sensor_failure",
+}
+UNKNOWN: Final = "unknown"

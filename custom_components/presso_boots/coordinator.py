@@ -1,0 +1,556 @@
+"""Coordinator: one pair of boots, its state, and the connection policy.
+
+Between sessions the state comes from advertisements and no connection is
+held. A connection opens for a command or a running session and closes after
+the idle delay once no session runs. A dropped link during a session is
+followed up with backoff and jitter.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, fields, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from bleak.backends.device import BLEDevice
+from homeassistant.components import bluetooth
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.const import CONF_ADDRESS
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers.event import async_call_later
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
+from homeassistant.util import dt as dt_util
+
+from . import repairs
+from .const import (
+    CONF_DEVICE,
+    CONF_IDLE_DISCONNECT,
+    CONF_PIN,
+    DEFAULT_IDLE_DISCONNECT,
+    DOMAIN,
+    EVENT_SOURCES,
+    FAULT_KEYS,
+    PRESSURE_PUBLISH_INTERVAL,
+    PROGRAM_KEYS,
+    RECONNECT_BACKOFF,
+    SESSION_END_TOLERANCE,
+    SESSION_EVENTS,
+    TELEMETRY_INTERVAL,
+    UNKNOWN,
+)
+from .errors import to_ha_error
+from .presso_ble import (
+    Advertisement,
+    AuthenticationError,
+    ClientCallbacks,
+    DeviceBusyWithOtherCentralError,
+    DeviceInfo,
+    DeviceNotFoundError,
+    DeviceStatus,
+    Event,
+    EventCode,
+    LockedOutError,
+    OutOfConnectionSlotsError,
+    PressoClient,
+    PressoError,
+    SessionState,
+    Telemetry,
+    parse_manufacturer_data,
+)
+from .presso_ble.const import AdvertisementFlag, PowerFlag
+from .settings import SessionLimits
+
+_LOGGER = logging.getLogger(__name__)
+
+#: An advertisement saying "a central is connected" this soon after our own
+#: link closed may still describe our own link.
+OWN_FLAG_GRACE = 3.0
+
+type PressoConfigEntry = ConfigEntry[PressoCoordinator]
+
+
+@dataclass(slots=True)
+class PressoData:
+    """What the entities show; merged from advertisements and the connection."""
+
+    state: SessionState | None = None
+    program: int | None = None
+    pressure: int | None = None
+    duration: int | None = None
+    legs: int | None = None
+    zones: int | None = None
+    session_ends: datetime | None = None
+    battery: int | None = None
+    charging: bool = False
+    fault: int = 0
+    lifetime_sessions: int | None = None
+    lifetime_seconds: int | None = None
+    pressures: tuple[int, ...] | None = None
+    rssi: int | None = None
+
+    @property
+    def session_active(self) -> bool:
+        """A session runs or is paused."""
+        return self.state in (SessionState.RUNNING, SessionState.PAUSED)
+
+
+def info_to_dict(info: DeviceInfo) -> dict[str, Any]:
+    """DeviceInfo as stored in the config entry (without the nonce)."""
+    data = {field.name: getattr(info, field.name) for field in fields(info)}
+    data["serial_raw"] = info.serial_raw.hex()
+    data.pop("nonce")
+    return data
+
+
+def info_from_dict(data: dict[str, Any]) -> DeviceInfo:
+    """Inverse of ``info_to_dict``."""
+    return DeviceInfo(**{**data, "serial_raw": bytes.fromhex(data["serial_raw"]), "nonce": b""})
+
+
+class PressoCoordinator(DataUpdateCoordinator[PressoData]):
+    """Keeps one pair of boots' state and talks to them when needed."""
+
+    config_entry: PressoConfigEntry
+
+    def __init__(self, hass: HomeAssistant, entry: PressoConfigEntry) -> None:
+        super().__init__(hass, _LOGGER, config_entry=entry, name=entry.title)
+        self.data = PressoData()
+        self.address: str = entry.data[CONF_ADDRESS]
+        self.info = info_from_dict(entry.data[CONF_DEVICE])
+        self.limits = SessionLimits.from_entry(self.info, entry.options)
+        self.client = PressoClient(
+            BLEDevice(self.address, entry.title, {}),
+            pin=entry.data.get(CONF_PIN),
+            callbacks=ClientCallbacks(
+                self._on_status, self._on_telemetry, self._on_event, self._on_disconnect
+            ),
+            ble_device_callback=self._fresh_ble_device,
+        )
+        self.advertisement: Advertisement | None = None
+        self.available_by_radio = False
+        self.connected = False
+        self.last_error: str | None = None
+        self._other_central = False
+        self._disconnected_at = 0.0
+        self._connect_lock = asyncio.Lock()
+        self._cancel_idle: CALLBACK_TYPE | None = None
+        self._follow_task: asyncio.Task[None] | None = None
+        self._stop_task: asyncio.Task[None] | None = None
+        self._published_at = 0.0
+        self._event_listeners: list[Callable[[str, dict[str, Any]], None]] = []
+        self.connected_seconds = 0.0
+        self._connected_since: float | None = None
+
+    # --- lifecycle ---------------------------------------------------------------
+
+    @callback
+    def async_start(self) -> CALLBACK_TYPE:
+        """Listen to advertisements; never waits for the boots."""
+        entry = self.config_entry
+        if info := bluetooth.async_last_service_info(self.hass, self.address, connectable=False):
+            self._async_on_advertisement(info, bluetooth.BluetoothChange.ADVERTISEMENT)
+        cancel_adv = bluetooth.async_register_callback(
+            self.hass,
+            self._async_on_advertisement,
+            bluetooth.BluetoothCallbackMatcher(address=self.address, connectable=False),
+            bluetooth.BluetoothScanningMode.PASSIVE,
+        )
+        cancel_unavailable = bluetooth.async_track_unavailable(
+            self.hass, self._async_on_unavailable, self.address, connectable=False
+        )
+        entry.async_on_unload(cancel_adv)
+        entry.async_on_unload(cancel_unavailable)
+        return self._async_stop_timers
+
+    @callback
+    def _async_stop_timers(self) -> None:
+        self._cancel_idle_timer()
+        for task in (self._follow_task, self._stop_task):
+            if task:
+                task.cancel()
+
+    async def async_shutdown(self) -> None:
+        """Release the connection on unload."""
+        await super().async_shutdown()
+        self._async_stop_timers()
+        await self.client.disconnect()
+
+    @property
+    def available(self) -> bool:
+        """The boots were heard recently or are connected."""
+        return self.connected or self.available_by_radio
+
+    def _fresh_ble_device(self) -> BLEDevice:
+        device = bluetooth.async_ble_device_from_address(self.hass, self.address, connectable=True)
+        if device is None:
+            raise DeviceNotFoundError(f"{self.address} is asleep or out of range")
+        return device
+
+    # --- advertisements ----------------------------------------------------------
+
+    @callback
+    def _async_on_advertisement(
+        self, service_info: bluetooth.BluetoothServiceInfoBleak, _change: bluetooth.BluetoothChange
+    ) -> None:
+        adv = parse_manufacturer_data(service_info.manufacturer_data)
+        if adv is None:
+            return
+        if not self.available_by_radio:
+            self.available_by_radio = True
+            _LOGGER.info("%s is available again", self.name)
+        self._other_central = (
+            adv.central_connected
+            and not self.connected
+            and time.monotonic() - self._disconnected_at > OWN_FLAG_GRACE
+        )
+        previous, self.advertisement = self.advertisement, adv
+        data = self.data
+        changed = data.rssi != service_info.rssi
+        data.rssi = service_info.rssi
+        if not self.connected and (
+            previous is None
+            or previous.change_counter != adv.change_counter
+            or previous.remaining_seconds != adv.remaining_seconds
+        ):
+            changed |= self._merge_advertisement(adv)
+        if adv.session_active and not self.connected:
+            self._async_follow_session()
+        if changed:
+            self.async_update_listeners()
+
+    def _merge_advertisement(self, adv: Advertisement) -> bool:
+        flags = adv.flags
+        if AdvertisementFlag.FAULT in flags:
+            state = SessionState.FAULT
+        elif AdvertisementFlag.PAUSED in flags:
+            state = SessionState.PAUSED
+        elif AdvertisementFlag.SESSION_ACTIVE in flags:
+            state = SessionState.RUNNING
+        else:
+            state = SessionState.IDLE
+        new = replace(
+            self.data,
+            state=state,
+            program=adv.program,
+            pressure=adv.target_pressure,
+            duration=adv.duration_minutes,
+            battery=adv.battery,
+            charging=AdvertisementFlag.CHARGING in flags,
+            fault=int(adv.fault),
+        )
+        if not new.session_active:
+            new.pressures = None
+        new.session_ends = self._session_end(new, adv.remaining_seconds)
+        return self._commit(new)
+
+    @callback
+    def _async_on_unavailable(self, _info: bluetooth.BluetoothServiceInfoBleak) -> None:
+        if not self.available_by_radio:
+            return
+        self.available_by_radio = False
+        if not self.connected:
+            _LOGGER.info("%s is unavailable (asleep or out of range)", self.name)
+            self.async_update_listeners()
+
+    # --- notifications from the connection -----------------------------------------
+
+    def _on_status(self, status: DeviceStatus) -> None:
+        new = replace(
+            self.data,
+            state=SessionState(status.state) if status.state in SessionState else None,
+            program=status.program,
+            pressure=status.target_pressure,
+            duration=status.duration_minutes,
+            legs=status.legs,
+            zones=status.zones,
+            battery=None if status.battery == 0xFF else status.battery,
+            charging=bool(status.power_flags & PowerFlag.CHARGING),
+            fault=int(status.fault),
+            lifetime_sessions=status.lifetime_sessions,
+            lifetime_seconds=status.lifetime_seconds,
+        )
+        if not new.session_active:
+            new.pressures = None
+        new.session_ends = self._session_end(new, status.remaining_seconds)
+        if self._commit(new):
+            self.async_update_listeners()
+        self._after_state_change()
+
+    def _on_telemetry(self, telemetry: Telemetry) -> None:
+        now = time.monotonic()
+        if now - self._published_at < PRESSURE_PUBLISH_INTERVAL:
+            return
+        if self.data.pressures == telemetry.pressures:
+            return
+        self._published_at = now
+        self.data.pressures = telemetry.pressures
+        self.async_update_listeners()
+
+    def _on_event(self, event: Event) -> None:
+        kind = SESSION_EVENTS.get(int(event.code))
+        if kind is None:
+            return
+        data: dict[str, Any] = {
+            "program": PROGRAM_KEYS.get(self.data.program or 0, UNKNOWN),
+            "pressure": self.data.pressure,
+            "duration": self.data.duration,
+        }
+        if event.code == EventCode.SESSION_ABORTED:
+            data["fault"] = FAULT_KEYS.get(event.argument, UNKNOWN)
+        elif event.code != EventCode.SESSION_COMPLETED:
+            data["source"] = EVENT_SOURCES[event.argument] if event.argument < 3 else UNKNOWN
+        for listener in self._event_listeners:
+            listener(kind, data)
+
+    @callback
+    def async_add_event_listener(
+        self, listener: Callable[[str, dict[str, Any]], None]
+    ) -> CALLBACK_TYPE:
+        """Hear about sessions starting and ending."""
+        self._event_listeners.append(listener)
+        return lambda: self._event_listeners.remove(listener)
+
+    def _on_disconnect(self, expected: bool) -> None:
+        self.connected = False
+        self._disconnected_at = time.monotonic()
+        if self._connected_since is not None:
+            self.connected_seconds += self._disconnected_at - self._connected_since
+            self._connected_since = None
+        if not expected:
+            _LOGGER.debug("%s: link dropped", self.name)
+            if self.data.session_active:
+                self._async_follow_session()
+        self.async_update_listeners()
+
+    # --- state helpers -------------------------------------------------------------------
+
+    def _session_end(self, new: PressoData, remaining: int) -> datetime | None:
+        if new.state != SessionState.RUNNING or not remaining:
+            return None if new.state != SessionState.PAUSED else self.data.session_ends
+        end = dt_util.utcnow().replace(microsecond=0) + timedelta(seconds=remaining)
+        old = self.data.session_ends
+        if old is not None and abs(end - old) <= SESSION_END_TOLERANCE:
+            return old
+        return end
+
+    def _commit(self, new: PressoData) -> bool:
+        if new == self.data:
+            return False
+        fault_changed = new.fault != self.data.fault
+        self.data = new
+        if fault_changed:
+            repairs.async_update_fault_issue(self.hass, self.config_entry, new.fault)
+        return True
+
+    def _after_state_change(self) -> None:
+        if self.data.session_active:
+            self._cancel_idle_timer()
+        elif self.connected and self._cancel_idle is None:
+            self._schedule_idle_disconnect()
+
+    # --- connection policy ------------------------------------------------------------
+
+    async def async_ensure_connected(self) -> None:
+        """Open the connection if it is not open; raise PressoError if it cannot be."""
+        async with self._connect_lock:
+            if self.client.is_connected:
+                return
+            if bluetooth.async_ble_device_from_address(self.hass, self.address, True) is None:
+                raise DeviceNotFoundError(f"{self.address} is asleep or out of range")
+            if self._other_central:
+                raise DeviceBusyWithOtherCentralError(f"{self.address} is held by another app")
+            if self._paths_full():
+                raise OutOfConnectionSlotsError(f"no free connection slot near {self.address}")
+            try:
+                info = await self.client.connect()
+            except AuthenticationError:
+                self.config_entry.async_start_reauth(self.hass)
+                raise
+            except LockedOutError:
+                repairs.async_create_lockout_issue(self.hass, self.config_entry)
+                raise
+            repairs.async_delete_lockout_issue(self.hass, self.config_entry)
+            self.connected = True
+            self._connected_since = time.monotonic()
+            self._remember_info(info)
+            status = await self.client.get_status()
+            if status.session_active:
+                await self.client.set_telemetry(TELEMETRY_INTERVAL)
+            self._on_status(status)
+            _LOGGER.debug("%s: connected", self.name)
+
+    def _paths_full(self) -> bool:
+        """Every adapter or proxy that hears the boots has no free slot."""
+        paths = bluetooth.async_scanner_devices_by_address(self.hass, self.address, True)
+        allocations = [p.scanner.get_allocations() for p in paths]
+        return bool(allocations) and all(a is not None and a.free == 0 for a in allocations)
+
+    def _remember_info(self, info: DeviceInfo) -> None:
+        if info_to_dict(info) == self.config_entry.data[CONF_DEVICE]:
+            return
+        self.info = info
+        self.limits = SessionLimits.from_entry(info, self.config_entry.options)
+        self.hass.config_entries.async_update_entry(
+            self.config_entry,
+            data={**self.config_entry.data, CONF_DEVICE: info_to_dict(info)},
+        )
+
+    async def async_command[T](self, action: Callable[[PressoClient], Awaitable[T]]) -> T:
+        """Run one command over a connection opened on demand."""
+        self._cancel_idle_timer()
+        try:
+            await self.async_ensure_connected()
+            result = await action(self.client)
+        except PressoError as err:
+            self.last_error = type(err).__name__
+            raise to_ha_error(err, self.name) from err
+        finally:
+            self._after_state_change()
+        if self.data.session_active and self.client.is_connected:
+            await self.client.set_telemetry(TELEMETRY_INTERVAL)
+        return result
+
+    def _schedule_idle_disconnect(self) -> None:
+        self._cancel_idle_timer()
+        delay = self.config_entry.options.get(CONF_IDLE_DISCONNECT, DEFAULT_IDLE_DISCONNECT)
+        self._cancel_idle = async_call_later(self.hass, delay, self._idle_timeout)
+
+    def _cancel_idle_timer(self) -> None:
+        if self._cancel_idle:
+            self._cancel_idle()
+            self._cancel_idle = None
+
+    @callback
+    def _idle_timeout(self, _now: datetime) -> None:
+        self._cancel_idle = None
+        if self.data.session_active or self._connect_lock.locked():
+            return
+        self.config_entry.async_create_background_task(
+            self.hass, self.client.disconnect(), f"{self.name} idle disconnect"
+        )
+
+    @callback
+    def _async_follow_session(self) -> None:
+        """Connect (with backoff) to follow a session the boots are running."""
+        if self._follow_task and not self._follow_task.done():
+            return
+        self._follow_task = self.config_entry.async_create_background_task(
+            self.hass, self._follow_session(), f"{self.name} follow session"
+        )
+
+    async def _follow_session(self) -> None:
+        first, cap, jitter = RECONNECT_BACKOFF
+        delay = 0.0
+        while self.data.session_active and not self.client.is_connected:
+            if delay:
+                await asyncio.sleep(delay * (1 + random.uniform(-jitter, jitter)))
+            try:
+                await self.async_ensure_connected()
+            except PressoError as err:
+                self.last_error = type(err).__name__
+                _LOGGER.debug("%s: cannot follow the session yet: %s", self.name, err)
+                delay = min(cap, delay * 2 or first)
+
+    # --- what entities and actions ask for (all values pass SessionLimits) -------------
+
+    async def async_start_session(
+        self,
+        program: int | None = None,
+        pressure: int | None = None,
+        duration: int | None = None,
+        legs: int | None = None,
+    ) -> None:
+        """Start a session; unspecified values keep the device's, within the user's limits."""
+        limits = self.limits
+        data = self.data
+        program = limits.check_program(program) if program else 0
+        pressure = (
+            limits.check_pressure(pressure) if pressure else limits.safe_pressure(data.pressure)
+        )
+        duration = (
+            limits.check_duration(duration) if duration else limits.safe_duration(data.duration)
+        )
+        zones = data.zones or self.info.all_zones
+        if legs:
+            legs, zones = limits.check_zones(legs, zones)
+        await self.async_command(
+            lambda client: client.start(program, pressure, duration, legs or 0, 0)
+        )
+
+    async def async_set_pressure(self, pressure: int) -> None:
+        """Change the target pressure."""
+        pressure = self.limits.check_pressure(pressure)
+        await self.async_command(lambda client: client.set_pressure(pressure))
+
+    async def async_set_duration(self, minutes: int) -> None:
+        """Change the session length."""
+        minutes = self.limits.check_duration(minutes)
+        await self.async_command(lambda client: client.set_duration(minutes))
+
+    async def async_set_program(self, program: int) -> None:
+        """Change the program."""
+        program = self.limits.check_program(program)
+        await self.async_command(lambda client: client.set_program(program))
+
+    async def async_set_zones(
+        self, legs: int | None = None, zones_on: int = 0, zones_off: int = 0
+    ) -> None:
+        """Change which legs and chambers are used."""
+        await self.async_ensure_connected_or_raise()
+        data = self.data
+        zones = ((data.zones or self.info.all_zones) | zones_on) & ~zones_off
+        legs, zones = self.limits.check_zones(legs or data.legs or 3, zones)
+        await self.async_command(lambda client: client.set_zones(legs, zones))
+
+    async def async_ensure_connected_or_raise(self) -> None:
+        """Connect (to learn legs and zones, which only STATUS carries)."""
+        try:
+            await self.async_ensure_connected()
+        except PressoError as err:
+            raise to_ha_error(err, self.name) from err
+
+    async def async_pause(self) -> None:
+        """Pause the session."""
+        await self.async_command(lambda client: client.pause())
+
+    async def async_resume(self) -> None:
+        """Resume the session."""
+        await self.async_command(lambda client: client.resume())
+
+    async def async_stop_session(self) -> None:
+        """Send STOP; if it cannot land now, keep trying until the boots stop."""
+        try:
+            await self.async_command(lambda client: client.stop())
+        except HomeAssistantError as err:
+            if not self.data.session_active:
+                raise
+            if not self._stop_task or self._stop_task.done():
+                self._stop_task = self.config_entry.async_create_background_task(
+                    self.hass, self._keep_stopping(), f"{self.name} stop"
+                )
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="stop_pending",
+                translation_placeholders={"name": self.name},
+            ) from err
+
+    async def _keep_stopping(self) -> None:
+        first, cap, jitter = RECONNECT_BACKOFF
+        delay = first
+        while self.data.session_active:
+            await asyncio.sleep(delay * (1 + random.uniform(-jitter, jitter)))
+            try:
+                await self.async_ensure_connected()
+                await self.client.stop()
+            except PressoError as err:
+                _LOGGER.warning("%s: stop not confirmed yet, retrying: %s", self.name, err)
+                delay = min(cap, delay * 2)
+            else:
+                _LOGGER.info("%s: stop landed", self.name)
+                return

@@ -1,0 +1,55 @@
+"""Diagnostics: what a maintainer needs, with address, PIN and serial redacted."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from homeassistant.components import bluetooth
+from homeassistant.components.diagnostics import async_redact_data
+from homeassistant.const import CONF_ADDRESS
+from homeassistant.core import HomeAssistant
+
+from .const import CONF_PIN
+from .coordinator import PressoConfigEntry
+
+TO_REDACT = {CONF_ADDRESS, CONF_PIN, "serial_raw", "serial", "address"}
+
+
+async def async_get_config_entry_diagnostics(
+    hass: HomeAssistant, entry: PressoConfigEntry
+) -> dict[str, Any]:
+    """Entry, device, last advertisement, link statistics and recent frames."""
+    coordinator = entry.runtime_data
+    service_info = bluetooth.async_last_service_info(hass, coordinator.address, connectable=False)
+    adv = coordinator.advertisement
+    return async_redact_data(
+        {
+            "entry": {"data": dict(entry.data), "options": dict(entry.options)},
+            "device": {
+                "model": coordinator.info.model_name,
+                "firmware": coordinator.info.firmware,
+                "serial": coordinator.info.serial,
+            },
+            "advertisement": None
+            if adv is None
+            else {
+                "manufacturer_data": adv.to_bytes().hex(),
+                "rssi": service_info.rssi if service_info else None,
+                "source": service_info.source if service_info else None,
+                "local_name": service_info.name if service_info else None,
+            },
+            "state": {
+                "available": coordinator.available,
+                "connected": coordinator.connected,
+                "last_error": coordinator.last_error,
+                "data": {k: str(v) for k, v in asdict(coordinator.data).items()},
+            },
+            "connection": {
+                **asdict(coordinator.client.stats),
+                "connected_seconds": round(coordinator.connected_seconds, 1),
+            },
+            "recent_frames": [list(frame) for frame in coordinator.client.recent_frames],
+        },
+        TO_REDACT,
+    )

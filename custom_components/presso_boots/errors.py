@@ -1,0 +1,57 @@
+"""Turn protocol errors into translated Home Assistant errors."""
+
+from __future__ import annotations
+
+from homeassistant.exceptions import HomeAssistantError
+
+from .const import DOMAIN
+from .presso_ble import (
+    AuthenticationError,
+    CommandRejectedError,
+    CommandTimeoutError,
+    ConnectError,
+    DeviceBusyError,
+    DeviceBusyWithOtherCentralError,
+    DeviceNotFoundError,
+    FaultActiveError,
+    LockedOutError,
+    NotConnectedError,
+    OutOfConnectionSlotsError,
+    PressoError,
+)
+
+#: Most specific first: the first matching class gives the translation key.
+ERROR_KEYS: tuple[tuple[type[PressoError], str], ...] = (
+    (DeviceNotFoundError, "not_found"),
+    (OutOfConnectionSlotsError, "out_of_slots"),
+    (DeviceBusyWithOtherCentralError, "other_central"),
+    (ConnectError, "cannot_connect"),
+    (LockedOutError, "locked_out"),
+    (AuthenticationError, "invalid_pin"),
+    (FaultActiveError, "fault_active"),
+    (DeviceBusyError, "device_busy"),
+    (CommandRejectedError, "rejected"),
+    (CommandTimeoutError, "timeout"),
+    (NotConnectedError, "disconnected"),
+)
+
+
+def error_key(err: PressoError) -> str:
+    """Translation key that explains a protocol error to a user."""
+    for cls, key in ERROR_KEYS:
+        if isinstance(err, cls):
+            return key
+    return "cannot_connect"
+
+
+def to_ha_error(err: PressoError, name: str) -> HomeAssistantError:
+    """A translated HomeAssistantError for a failed command."""
+    status = getattr(err, "status", None)
+    return HomeAssistantError(
+        translation_domain=DOMAIN,
+        translation_key=error_key(err),
+        translation_placeholders={
+            "name": name,
+            "status": getattr(status, "name", str(status)).lower(),
+        },
+    )

@@ -1,0 +1,105 @@
+"""Repairs: device faults (with a fix flow that clears them) and PIN lockouts."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import probatio as vol
+from homeassistant import data_entry_flow
+from homeassistant.components.repairs import RepairsFlow, RepairsFlowResult
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import issue_registry as ir
+
+from .const import DOMAIN, FAULT_KEYS, UNKNOWN
+
+if TYPE_CHECKING:
+    from .coordinator import PressoConfigEntry
+
+
+def _fault_issue_id(entry: PressoConfigEntry) -> str:
+    return f"fault_{entry.entry_id}"
+
+
+def _lockout_issue_id(entry: PressoConfigEntry) -> str:
+    return f"locked_out_{entry.entry_id}"
+
+
+def async_update_fault_issue(hass: HomeAssistant, entry: PressoConfigEntry, fault: int) -> None:
+    """Raise a Repairs issue for an active device fault; remove it when cleared."""
+    if not fault:
+        ir.async_delete_issue(hass, DOMAIN, _fault_issue_id(entry))
+        return
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        _fault_issue_id(entry),
+        is_fixable=True,
+        is_persistent=False,
+        severity=ir.IssueSeverity.ERROR,
+        translation_key=f"fault_{FAULT_KEYS.get(fault, UNKNOWN)}",
+        translation_placeholders={"name": entry.title, "code": str(fault)},
+        data={"entry_id": entry.entry_id},
+    )
+
+
+def async_create_lockout_issue(hass: HomeAssistant, entry: PressoConfigEntry) -> None:
+    """Tell the user the boots refuse the PIN for a minute."""
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        _lockout_issue_id(entry),
+        is_fixable=False,
+        severity=ir.IssueSeverity.WARNING,
+        translation_key="locked_out",
+        translation_placeholders={"name": entry.title},
+    )
+
+
+def async_delete_lockout_issue(hass: HomeAssistant, entry: PressoConfigEntry) -> None:
+    """Authentication worked again."""
+    ir.async_delete_issue(hass, DOMAIN, _lockout_issue_id(entry))
+
+
+class ClearFaultFlow(RepairsFlow):
+    """Ask the user to confirm the cause is fixed, then send CLEAR_FAULT."""
+
+    def __init__(self, entry: PressoConfigEntry) -> None:
+        self._entry = entry
+
+    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> RepairsFlowResult:
+        """Start the flow."""
+        return await self.async_step_confirm()
+
+    async def async_step_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> RepairsFlowResult:
+        """Confirm and clear."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            coordinator = self._entry.runtime_data
+            try:
+                await coordinator.async_command(lambda client: client.clear_fault())
+            except HomeAssistantError as err:
+                errors["base"] = err.translation_key or "cannot_connect"
+            else:
+                return self.async_create_entry(data={})
+        return self.async_show_form(
+            step_id="confirm",
+            data_schema=vol.Schema({}),
+            errors=errors,
+            description_placeholders={
+                "name": self._entry.title,
+                "code": str(self._entry.runtime_data.data.fault),
+            },
+        )
+
+
+async def async_create_fix_flow(
+    hass: HomeAssistant, issue_id: str, data: dict[str, str | int | float | None] | None
+) -> RepairsFlow:
+    """Create the fix flow for a fault issue."""
+    entry = hass.config_entries.async_get_entry(str((data or {})["entry_id"]))
+    if entry is None:
+        raise data_entry_flow.UnknownHandler
+    return ClearFaultFlow(entry)

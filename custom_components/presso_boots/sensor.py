@@ -1,0 +1,145 @@
+"""Session state, session end, chamber pressures, battery, lifetime and faults."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from homeassistant.components.sensor import (
+    SensorDeviceClass,
+    SensorEntity,
+    SensorEntityDescription,
+    SensorStateClass,
+)
+from homeassistant.const import (
+    PERCENTAGE,
+    SIGNAL_STRENGTH_DECIBELS_MILLIWATT,
+    EntityCategory,
+    UnitOfPressure,
+    UnitOfTime,
+)
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .const import FAULT_KEYS, LEG_NAMES, UNKNOWN
+from .coordinator import PressoConfigEntry, PressoCoordinator
+from .entity import PressoEntity
+from .presso_ble import SessionState
+
+PARALLEL_UPDATES = 0
+
+type SensorValue = str | int | float | datetime | None
+
+STATE_OPTIONS = [state.name.lower() for state in SessionState]
+FAULT_OPTIONS = [*FAULT_KEYS.values(), UNKNOWN]
+
+
+@dataclass(frozen=True, kw_only=True)
+class PressoSensorDescription(SensorEntityDescription):
+    """How a sensor reads the boots."""
+
+    value_fn: Callable[[PressoCoordinator], SensorValue]
+
+
+SENSORS = (
+    PressoSensorDescription(
+        key="session_state",
+        translation_key="session_state",
+        device_class=SensorDeviceClass.ENUM,
+        options=STATE_OPTIONS,
+        value_fn=lambda c: None if c.data.state is None else c.data.state.name.lower(),
+    ),
+    PressoSensorDescription(
+        key="session_ends",
+        translation_key="session_ends",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        value_fn=lambda c: c.data.session_ends,
+    ),
+    PressoSensorDescription(
+        key="fault",
+        translation_key="fault",
+        device_class=SensorDeviceClass.ENUM,
+        options=FAULT_OPTIONS,
+        value_fn=lambda c: FAULT_KEYS.get(c.data.fault, UNKNOWN),
+    ),
+    PressoSensorDescription(
+        key="battery",
+        device_class=SensorDeviceClass.BATTERY,
+        native_unit_of_measurement=PERCENTAGE,
+        state_class=SensorStateClass.MEASUREMENT,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda c: c.data.battery,
+    ),
+    PressoSensorDescription(
+        key="lifetime_sessions",
+        translation_key="lifetime_sessions",
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda c: c.data.lifetime_sessions,
+    ),
+    PressoSensorDescription(
+        key="lifetime_therapy",
+        translation_key="lifetime_therapy",
+        device_class=SensorDeviceClass.DURATION,
+        native_unit_of_measurement=UnitOfTime.SECONDS,
+        suggested_unit_of_measurement=UnitOfTime.HOURS,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda c: c.data.lifetime_seconds,
+    ),
+    PressoSensorDescription(
+        key="rssi",
+        device_class=SensorDeviceClass.SIGNAL_STRENGTH,
+        native_unit_of_measurement=SIGNAL_STRENGTH_DECIBELS_MILLIWATT,
+        state_class=SensorStateClass.MEASUREMENT,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+        value_fn=lambda c: c.data.rssi,
+    ),
+)
+
+
+def _chamber(leg: int, chamber: int, chambers: int) -> PressoSensorDescription:
+    index = leg * chambers + chamber - 1
+    return PressoSensorDescription(
+        key=f"pressure_{LEG_NAMES[leg]}_{chamber}",
+        translation_key=f"chamber_pressure_{LEG_NAMES[leg]}",
+        translation_placeholders={"chamber": str(chamber)},
+        device_class=SensorDeviceClass.PRESSURE,
+        native_unit_of_measurement=UnitOfPressure.MMHG,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=0,
+        value_fn=lambda c: (
+            (0 if c.data.state is not None else None)
+            if c.data.pressures is None or index >= len(c.data.pressures)
+            else c.data.pressures[index]
+        ),
+    )
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: PressoConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Set up the sensors, with one pressure sensor per leg and chamber."""
+    coordinator = entry.runtime_data
+    info = coordinator.info
+    chambers = [
+        _chamber(leg, chamber, info.chambers)
+        for leg in range(min(info.legs, len(LEG_NAMES)))
+        for chamber in range(1, info.chambers + 1)
+    ]
+    async_add_entities(PressoSensor(coordinator, d) for d in (*SENSORS, *chambers))
+
+
+class PressoSensor(PressoEntity, SensorEntity):
+    """A reading of the boots."""
+
+    entity_description: PressoSensorDescription
+
+    @property
+    def native_value(self) -> SensorValue:
+        """Current reading."""
+        return self.entity_description.value_fn(self.coordinator)

@@ -1,0 +1,78 @@
+"""Actions: start, pause and resume a session on chosen boots."""
+
+from __future__ import annotations
+
+import probatio as vol
+from homeassistant.const import ATTR_DEVICE_ID
+from homeassistant.core import HomeAssistant, ServiceCall, callback
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers import device_registry as dr
+
+from .const import DOMAIN, LEGS_KEYS, PROGRAM_KEYS
+from .coordinator import PressoCoordinator
+
+ATTR_PROGRAM = "program"
+ATTR_PRESSURE = "pressure"
+ATTR_DURATION = "duration"
+ATTR_LEGS = "legs"
+
+SERVICE_START = "start_session"
+SERVICE_PAUSE = "pause_session"
+SERVICE_RESUME = "resume_session"
+
+TARGET: dict[vol.Marker, object] = {vol.Required(ATTR_DEVICE_ID): cv.string}
+START_SCHEMA = vol.Schema(
+    {
+        **TARGET,
+        vol.Optional(ATTR_PROGRAM): vol.In(list(PROGRAM_KEYS.values())),
+        vol.Optional(ATTR_PRESSURE): vol.All(vol.Coerce(int), vol.Range(min=1, max=255)),
+        vol.Optional(ATTR_DURATION): vol.All(vol.Coerce(int), vol.Range(min=1, max=255)),
+        vol.Optional(ATTR_LEGS): vol.In(list(LEGS_KEYS.values())),
+    }
+)
+TARGET_SCHEMA = vol.Schema(TARGET)
+
+
+def _coordinator(hass: HomeAssistant, call: ServiceCall) -> PressoCoordinator:
+    device = dr.async_get(hass).async_get(call.data[ATTR_DEVICE_ID])
+    for entry_id in device.config_entries if device else ():
+        entry = hass.config_entries.async_get_entry(entry_id)
+        if entry and entry.domain == DOMAIN and hasattr(entry, "runtime_data"):
+            coordinator: PressoCoordinator = entry.runtime_data
+            return coordinator
+    raise ServiceValidationError(
+        translation_domain=DOMAIN,
+        translation_key="unknown_device",
+        translation_placeholders={"device_id": call.data[ATTR_DEVICE_ID]},
+    )
+
+
+def _key_to_id(table: dict[int, str], key: str | None) -> int | None:
+    return None if key is None else next(k for k, v in table.items() if v == key)
+
+
+async def _start(call: ServiceCall) -> None:
+    coordinator = _coordinator(call.hass, call)
+    await coordinator.async_start_session(
+        program=_key_to_id(PROGRAM_KEYS, call.data.get(ATTR_PROGRAM)),
+        pressure=call.data.get(ATTR_PRESSURE),
+        duration=call.data.get(ATTR_DURATION),
+        legs=_key_to_id(LEGS_KEYS, call.data.get(ATTR_LEGS)),
+    )
+
+
+async def _pause(call: ServiceCall) -> None:
+    await _coordinator(call.hass, call).async_pause()
+
+
+async def _resume(call: ServiceCall) -> None:
+    await _coordinator(call.hass, call).async_resume()
+
+
+@callback
+def async_setup_services(hass: HomeAssistant) -> None:
+    """Register the actions once for the integration."""
+    hass.services.async_register(DOMAIN, SERVICE_START, _start, schema=START_SCHEMA)
+    hass.services.async_register(DOMAIN, SERVICE_PAUSE, _pause, schema=TARGET_SCHEMA)
+    hass.services.async_register(DOMAIN, SERVICE_RESUME, _resume, schema=TARGET_SCHEMA)

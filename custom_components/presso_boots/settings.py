@@ -1,0 +1,109 @@
+"""Session limits: the one place every pressure, program and duration is checked.
+
+Every entry point (number, select, switch, actions) builds its command from
+values that passed through ``SessionLimits``, so nothing above the user's cap
+reaches the wire.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from homeassistant.exceptions import ServiceValidationError
+
+from .const import (
+    CONF_MAX_DURATION,
+    CONF_MAX_PRESSURE,
+    DEFAULT_MAX_DURATION,
+    DEFAULT_MAX_PRESSURE,
+    DOMAIN,
+    LEGS_KEYS,
+)
+from .presso_ble import DeviceInfo
+
+
+def _invalid(key: str, **placeholders: object) -> ServiceValidationError:
+    return ServiceValidationError(
+        translation_domain=DOMAIN,
+        translation_key=key,
+        translation_placeholders={k: str(v) for k, v in placeholders.items()},
+    )
+
+
+def _on_grid(value: int, low: int, high: int, step: int) -> bool:
+    return low <= value <= high and (value - low) % step == 0
+
+
+@dataclass(frozen=True, slots=True)
+class SessionLimits:
+    """The device's envelope narrowed by the user's options."""
+
+    info: DeviceInfo
+    max_pressure: int
+    max_duration: int
+
+    @classmethod
+    def from_entry(cls, info: DeviceInfo, options: Mapping[str, Any]) -> SessionLimits:
+        """Limits from the device's HELLO and the entry's options."""
+        cap = options.get(CONF_MAX_PRESSURE, DEFAULT_MAX_PRESSURE)
+        allowed = list(info.pressures(cap)) or [info.pressure_min]
+        longest = options.get(CONF_MAX_DURATION, DEFAULT_MAX_DURATION)
+        durations = [d for d in info.durations() if d <= longest]
+        return cls(info, allowed[-1], (durations or [info.duration_min])[-1])
+
+    @property
+    def min_pressure(self) -> int:
+        """Lowest target the device accepts."""
+        return self.info.pressure_min
+
+    def check_pressure(self, pressure: int) -> int:
+        """The pressure if it is allowed; a translated error otherwise."""
+        info = self.info
+        if pressure > self.max_pressure:
+            raise _invalid("pressure_above_cap", pressure=pressure, cap=self.max_pressure)
+        if not _on_grid(pressure, info.pressure_min, info.pressure_max, info.pressure_step):
+            raise _invalid(
+                "pressure_invalid", pressure=pressure, min=info.pressure_min,
+                max=self.max_pressure, step=info.pressure_step,
+            )  # fmt: skip
+        return pressure
+
+    def check_duration(self, minutes: int) -> int:
+        """The duration if it is allowed."""
+        info = self.info
+        if not _on_grid(minutes, info.duration_min, self.max_duration, info.duration_step):
+            raise _invalid(
+                "duration_invalid", duration=minutes, min=info.duration_min,
+                max=self.max_duration, step=info.duration_step,
+            )  # fmt: skip
+        return minutes
+
+    def check_program(self, program: int) -> int:
+        """The program id if the device supports it."""
+        if program not in self.info.programs:
+            raise _invalid("program_unsupported", program=program)
+        return program
+
+    def check_zones(self, legs: int, zones: int) -> tuple[int, int]:
+        """Legs and zone masks if they select at least one chamber of the device."""
+        if legs not in LEGS_KEYS or legs >= 1 << self.info.legs:
+            raise _invalid("legs_invalid")
+        if not 0 < zones <= self.info.all_zones:
+            raise _invalid("zones_empty")
+        return legs, zones
+
+    def safe_pressure(self, current: int | None) -> int:
+        """The current setting if allowed, else the highest allowed value below it."""
+        if current is None:
+            return self.min_pressure
+        allowed = [p for p in self.info.pressures(self.max_pressure) if p <= current]
+        return allowed[-1] if allowed else self.min_pressure
+
+    def safe_duration(self, current: int | None) -> int:
+        """The current duration if allowed, else the user's maximum."""
+        if current is None:
+            return self.max_duration
+        allowed = [d for d in self.info.durations() if d <= min(current, self.max_duration)]
+        return allowed[-1] if allowed else self.info.duration_min

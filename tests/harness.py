@@ -1,0 +1,86 @@
+"""Drive Home Assistant and simulated boots together."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.const import CONF_ADDRESS
+from homeassistant.core import HomeAssistant
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.presso_boots.const import (
+    CONF_DEVICE,
+    CONF_IDLE_DISCONNECT,
+    CONF_MAX_DURATION,
+    CONF_MAX_PRESSURE,
+    CONF_PIN,
+    DOMAIN,
+)
+from custom_components.presso_boots.coordinator import PressoCoordinator, info_to_dict
+from presso_sim import SimulatedBoots
+from presso_sim.proxy import VirtualProxy
+
+DUO = "C0:FF:EE:00:D0:05"
+PRO = "C0:FF:EE:00:E0:08"
+
+
+class Boots:
+    """One simulated pair of boots seen by Home Assistant through a proxy."""
+
+    def __init__(self, hass: HomeAssistant, proxy: VirtualProxy, device: SimulatedBoots) -> None:
+        self.hass = hass
+        self.proxy = proxy
+        self.device = device
+        self.entry: MockConfigEntry | None = None
+        proxy.radio.add(device)
+
+    @property
+    def coordinator(self) -> PressoCoordinator:
+        assert self.entry is not None
+        coordinator: PressoCoordinator = self.entry.runtime_data
+        return coordinator
+
+    @property
+    def faults(self) -> Any:
+        return self.proxy.radio.faults[self.device.address]
+
+    async def advertise(self) -> None:
+        self.proxy.advertise(self.device)
+        await self.hass.async_block_till_done()
+
+    async def run(self, seconds: float, step: float = 1.0) -> None:
+        """Advance the device clock, advertising and letting frames flow each step."""
+        for _ in range(round(seconds / step)):
+            self.device.advance(step)
+            self.proxy.advertise(self.device)
+            await self.hass.async_block_till_done()
+
+    async def add_entry(self, *, pin: str | None = None, **options: int) -> MockConfigEntry:
+        """Configure the boots as a finished config flow would, and set them up."""
+        self.device._nonce = bytes(8)
+        entry = MockConfigEntry(
+            domain=DOMAIN,
+            title=self.device.local_name,
+            unique_id=self.device.address,
+            data={
+                CONF_ADDRESS: self.device.address,
+                CONF_PIN: pin,
+                CONF_DEVICE: info_to_dict(self.device.info),
+            },
+            options={
+                CONF_MAX_PRESSURE: 100,
+                CONF_MAX_DURATION: 60,
+                CONF_IDLE_DISCONNECT: 30,
+                **options,
+            },
+        )
+        entry.add_to_hass(self.hass)
+        self.entry = entry
+        await self.hass.config_entries.async_setup(entry.entry_id)
+        await self.hass.async_block_till_done()
+        return entry
+
+    def state(self, entity_id: str) -> str:
+        state = self.hass.states.get(entity_id)
+        assert state is not None, entity_id
+        return state.state
