@@ -32,6 +32,7 @@ class Boots:
         self.proxy = proxy
         self.device = device
         self.entry: MockConfigEntry | None = None
+        self.clock: Any = None  # a freezer: Home Assistant's clock follows the device's
         proxy.radio.add(device)
 
     @property
@@ -52,6 +53,8 @@ class Boots:
         """Advance the device clock, advertising and letting frames flow each step."""
         for _ in range(round(seconds / step)):
             self.device.advance(step)
+            if self.clock is not None:
+                self.clock.tick(step)
             self.proxy.advertise(self.device)
             await self.hass.async_block_till_done()
 

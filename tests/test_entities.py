@@ -1,0 +1,257 @@
+"""Entities and actions of a pair of boots, driven through Home Assistant."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import entity_registry as er
+
+from custom_components.presso_boots.const import DOMAIN
+from presso_sim import SimulatedBoots
+from presso_sim.proxy import VirtualProxy
+
+from .harness import DUO, PRO, Boots
+
+P = "presso_e008"
+
+
+@pytest.fixture
+async def pro(hass: HomeAssistant, proxy: VirtualProxy) -> Boots:
+    boots = Boots(hass, proxy, SimulatedBoots(PRO, 3, serial="PRO00008"))
+    await boots.add_entry(max_pressure=120)
+    await boots.advertise()
+    return boots
+
+
+def _device(hass: HomeAssistant, address: str) -> dr.DeviceEntry:
+    entry = hass.config_entries.async_entry_for_domain_unique_id(DOMAIN, address)
+    assert entry is not None
+    device = dr.async_get(hass).async_get_device_by_identifier((DOMAIN, address), entry.entry_id)
+    assert device is not None
+    return device
+
+
+def _device_id(hass: HomeAssistant, address: str) -> str:
+    return _device(hass, address).id
+
+
+async def test_entities_and_device(hass: HomeAssistant, pro: Boots) -> None:
+    device = _device(hass, PRO)
+    assert (device.manufacturer, device.model, device.serial_number) == (
+        "Presso",
+        "Presso Pro 8",
+        "PRO00008",
+    )
+    entities = er.async_entries_for_device(
+        er.async_get(hass), device.id, include_disabled_entities=True
+    )
+    keys = {e.unique_id.removeprefix(f"{PRO}-") for e in entities}
+    assert {"session", "pressure", "duration", "program", "legs", "session_state", "session_ends",
+            "fault", "battery", "rssi", "pressure_left_1", "pressure_right_8", "chamber_8"} <= keys  # fmt: skip
+    assert len([k for k in keys if k.startswith("pressure_")]) == 16
+    rssi = next(e for e in entities if e.unique_id.endswith("-rssi"))
+    assert rssi.disabled_by is er.RegistryEntryDisabler.INTEGRATION
+    select = hass.states.get(f"select.{P}_program")
+    assert select is not None
+    assert select.attributes["options"] == [
+        "wave",
+        "gradient",
+        "flush",
+        "warm_up",
+        "interval",
+        "lymph",
+    ]
+    pressure = hass.states.get(f"number.{P}_pressure")
+    assert pressure is not None
+    assert (
+        pressure.attributes["min"],
+        pressure.attributes["max"],
+        pressure.attributes["step"],
+    ) == (20, 120, 5)
+    assert pressure.attributes["unit_of_measurement"] == "mmHg"
+    assert pro.state(f"sensor.{P}_battery") == "80"
+    assert pro.state(f"sensor.{P}_fault") == "none"
+
+
+async def test_settings_from_entities_reach_the_boots(hass: HomeAssistant, pro: Boots) -> None:
+    await hass.services.async_call(
+        "number", "set_value", {"entity_id": f"number.{P}_pressure", "value": 85}, blocking=True
+    )
+    await hass.services.async_call(
+        "number",
+        "set_value",
+        {"entity_id": f"number.{P}_session_length", "value": 25},
+        blocking=True,
+    )
+    await hass.services.async_call(
+        "select",
+        "select_option",
+        {"entity_id": f"select.{P}_program", "option": "lymph"},
+        blocking=True,
+    )
+    await hass.services.async_call(
+        "select",
+        "select_option",
+        {"entity_id": f"select.{P}_legs", "option": "left"},
+        blocking=True,
+    )
+    await hass.services.async_call(
+        "switch", "turn_off", {"entity_id": f"switch.{P}_use_chamber_8"}, blocking=True
+    )
+    s = pro.device.settings
+    assert (s.pressure, s.duration, s.program, s.legs, s.zones) == (85, 25, 6, 1, 0x7F)
+    await hass.async_block_till_done()
+    assert pro.state(f"number.{P}_pressure") == "85"
+    assert pro.state(f"select.{P}_program") == "lymph"
+    assert pro.state(f"select.{P}_legs") == "left"
+    assert pro.state(f"switch.{P}_use_chamber_8") == "off"
+    await hass.services.async_call(
+        "switch", "turn_on", {"entity_id": f"switch.{P}_use_chamber_8"}, blocking=True
+    )
+    assert pro.device.settings.zones == 0xFF
+
+
+async def test_bad_values_are_translated_errors_and_change_nothing(
+    hass: HomeAssistant, pro: Boots
+) -> None:
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(
+            DOMAIN,
+            "start_session",
+            {"device_id": _device_id(hass, PRO), "pressure": 150},
+            blocking=True,
+        )
+    assert err.value.translation_key == "pressure_above_cap"
+    assert err.value.translation_placeholders == {"pressure": "150", "cap": "120"}
+    for data, key in (
+        ({"pressure": 42}, "pressure_invalid"),
+        ({"duration": 7}, "duration_invalid"),
+        ({"duration": 65}, "duration_invalid"),
+    ):
+        with pytest.raises(ServiceValidationError) as err:
+            await hass.services.async_call(
+                DOMAIN, "start_session", {"device_id": _device_id(hass, PRO), **data}, blocking=True
+            )
+        assert err.value.translation_key == key
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(
+            DOMAIN, "pause_session", {"device_id": "nope"}, blocking=True
+        )
+    assert err.value.translation_key == "unknown_device"
+    for chamber in range(1, 8):
+        await hass.services.async_call(
+            "switch", "turn_off", {"entity_id": f"switch.{P}_use_chamber_{chamber}"}, blocking=True
+        )
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(
+            "switch", "turn_off", {"entity_id": f"switch.{P}_use_chamber_8"}, blocking=True
+        )
+    assert err.value.translation_key == "zones_empty"
+    assert pro.device.settings.zones == 0x80
+    assert pro.device.counters.sessions_started == 0
+
+
+async def test_unsupported_program_on_a_go4(hass: HomeAssistant, proxy: VirtualProxy) -> None:
+    boots = Boots(hass, proxy, SimulatedBoots("C0:FF:EE:00:60:04", 1))
+    await boots.add_entry()
+    await boots.advertise()
+    state = hass.states.get("select.presso_6004_program")
+    assert state is not None
+    assert state.attributes["options"] == ["wave", "gradient", "flush", "warm_up"]
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(
+            DOMAIN,
+            "start_session",
+            {"device_id": _device_id(hass, "C0:FF:EE:00:60:04"), "program": "lymph"},
+            blocking=True,
+        )
+    assert err.value.translation_key == "program_unsupported"
+
+
+async def test_start_session_action_pause_resume_and_events(
+    hass: HomeAssistant, pro: Boots
+) -> None:
+    events = []
+    hass.bus.async_listen(
+        "state_changed",
+        lambda e: events.append(e) if e.data["entity_id"] == f"event.{P}_session" else None,
+    )
+    device_id = _device_id(hass, PRO)
+    await hass.services.async_call(
+        DOMAIN, "start_session",
+        {"device_id": device_id, "program": "gradient", "pressure": 90, "duration": 5, "legs": "both"},
+        blocking=True,
+    )  # fmt: skip
+    await hass.async_block_till_done()
+    assert pro.device.state == 1
+    assert (pro.device.settings.program, pro.device.settings.pressure) == (2, 90)
+    started = hass.states.get(f"event.{P}_session")
+    assert started is not None
+    assert started.attributes["event_type"] == "started"
+    assert started.attributes["source"] == "app"
+    assert pro.state(f"sensor.{P}_session_state") == "running"
+    await hass.services.async_call(DOMAIN, "pause_session", {"device_id": device_id}, blocking=True)
+    assert pro.device.state == 2
+    await pro.run(1)
+    assert pro.state(f"sensor.{P}_session_state") == "paused"
+    await hass.services.async_call(
+        DOMAIN, "resume_session", {"device_id": device_id}, blocking=True
+    )
+    await pro.run(5 * 60 + 10, step=5)
+    finished = hass.states.get(f"event.{P}_session")
+    assert finished is not None
+    assert finished.attributes["event_type"] == "finished"
+    assert (
+        finished.attributes["program"],
+        finished.attributes["pressure"],
+        finished.attributes["duration"],
+    ) == ("gradient", 90, 5)
+    assert pro.state(f"switch.{P}") == "off"
+    assert pro.state(f"sensor.{P}_lifetime_sessions") == "1"
+    await hass.services.async_call(
+        DOMAIN, "pause_session", {"device_id": device_id}, blocking=False
+    )
+    with pytest.raises(HomeAssistantError) as err:
+        await hass.services.async_call(
+            DOMAIN, "pause_session", {"device_id": device_id}, blocking=True
+        )
+    assert err.value.translation_key == "rejected"
+    assert err.value.translation_placeholders["status"] == "wrong_state"
+
+
+async def test_session_ends_is_a_stable_timestamp(
+    hass: HomeAssistant, pro: Boots, freezer: Any
+) -> None:
+    pro.clock = freezer
+    await hass.services.async_call("switch", "turn_on", {"entity_id": f"switch.{P}"}, blocking=True)
+    await pro.run(2)
+    first = pro.state(f"sensor.{P}_session_ends")
+    assert first not in ("unknown", "unavailable")
+    changes = []
+    hass.bus.async_listen(
+        "state_changed",
+        lambda e: changes.append(e) if e.data["entity_id"] == f"sensor.{P}_session_ends" else None,
+    )
+    await pro.run(60)
+    assert changes == []  # the end does not move, so nothing is written
+    assert pro.state(f"sensor.{P}_session_ends") == first
+
+
+async def test_implicit_pressure_above_cap_is_clamped(
+    hass: HomeAssistant, proxy: VirtualProxy
+) -> None:
+    """Someone set 150 mmHg with the phone app; turning the session on from HA uses the cap."""
+    device = SimulatedBoots(DUO, 2)
+    device.settings.pressure = 115
+    boots = Boots(hass, proxy, device)
+    await boots.add_entry(max_pressure=80)
+    await boots.advertise()
+    await hass.services.async_call(
+        "switch", "turn_on", {"entity_id": "switch.presso_d005"}, blocking=True
+    )
+    assert device.settings.pressure == 80
+    assert device.state == 1
