@@ -51,6 +51,7 @@ class LinkFaults:
     """Drop the link when a command of this type arrives."""
     execute_before_disconnect: bool = True
     refuse_connections: int = 0
+    out_of_range: bool = False
     rng: random.Random = field(default_factory=lambda: random.Random(1))
 
     def lose(self) -> bool:
@@ -136,7 +137,7 @@ class SimLinkClient(BaseBleakClient):
 
     async def connect(self, pair: bool = False, **kwargs: Any) -> None:
         device = self.radio.devices.get(self.address)
-        if device is None:
+        if device is None or self.faults.out_of_range:
             raise BleakError(f"Device with address {self.address} was not found")
         await self._latency()
         faults = self.faults

@@ -1,0 +1,172 @@
+"""Connection policy: advertisements between sessions, connect on demand, idle release,
+follow a running session, reconnect, and clear reasons when the boots cannot be reached."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import pytest
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.util import dt as dt_util
+from pytest_homeassistant_custom_component.common import async_fire_time_changed
+
+from custom_components.presso_boots.presso_ble import SessionState
+from presso_sim import SimulatedBoots
+from presso_sim.proxy import VirtualProxy
+
+from .harness import DUO, PRO, Boots
+
+SWITCH = "switch.presso_d005"
+PRESSURE = "number.presso_d005_pressure"
+
+
+@pytest.fixture
+async def duo(hass: HomeAssistant, proxy: VirtualProxy) -> Boots:
+    boots = Boots(hass, proxy, SimulatedBoots(DUO, 2))
+    await boots.add_entry()
+    await boots.advertise()
+    return boots
+
+
+async def _set_pressure(hass: HomeAssistant, value: int) -> None:
+    await hass.services.async_call(
+        "number", "set_value", {"entity_id": PRESSURE, "value": value}, blocking=True
+    )
+
+
+async def _wait_for(condition: object, seconds: float = 5.0) -> None:
+    loop = asyncio.get_running_loop()
+    end = loop.time() + seconds
+    while not condition():  # type: ignore[operator]
+        assert loop.time() < end, "timed out"
+        await asyncio.sleep(0.02)
+
+
+async def test_command_connects_then_idle_releases(hass: HomeAssistant, duo: Boots) -> None:
+    assert duo.device.central is None
+    await _set_pressure(hass, 60)
+    assert duo.device.settings.pressure == 60
+    assert duo.device.central is not None
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=10))
+    await hass.async_block_till_done()
+    assert duo.device.central is not None  # still inside the 30 s idle delay
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=31))
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert duo.device.central is None
+    assert duo.coordinator.connected is False
+    assert duo.state(SWITCH) == "off"  # still known from advertisements
+
+
+async def test_session_holds_connection_then_releases(hass: HomeAssistant, duo: Boots) -> None:
+    await hass.services.async_call(DOMAIN_SWITCH, "turn_on", {"entity_id": SWITCH}, blocking=True)
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=120))
+    await hass.async_block_till_done()
+    assert duo.device.central is not None  # a running session keeps the link
+    assert duo.device.telemetry_interval == 10
+    await hass.services.async_call(DOMAIN_SWITCH, "turn_off", {"entity_id": SWITCH}, blocking=True)
+    await duo.run(5)
+    assert duo.state("sensor.presso_d005_session_state") == "idle"
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=31))
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert duo.device.central is None
+
+
+async def test_reconnects_after_a_drop_mid_session(hass: HomeAssistant, duo: Boots) -> None:
+    await hass.services.async_call(DOMAIN_SWITCH, "turn_on", {"entity_id": SWITCH}, blocking=True)
+    await duo.run(20)
+    connects = duo.proxy.radio.connect_count
+    duo.proxy.radio.drop_link(DUO)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    await _wait_for(lambda: duo.coordinator.connected)
+    assert duo.proxy.radio.connect_count == connects + 1
+    assert duo.device.telemetry_interval == 10  # telemetry back on after reconnect
+    await duo.run(15)
+    assert duo.state(SWITCH) == "on"
+    assert duo.state("sensor.presso_d005_session_state") == "running"
+    assert int(duo.state("sensor.presso_d005_left_chamber_1")) >= 0
+
+
+async def test_session_started_on_the_buttons_is_followed(hass: HomeAssistant, duo: Boots) -> None:
+    duo.device.press_button("start")
+    await duo.advertise()
+    await hass.async_block_till_done(wait_background_tasks=True)
+    await _wait_for(lambda: duo.coordinator.connected)
+    assert duo.state(SWITCH) == "on"
+    duo.device.press_button("stop")
+    await duo.run(5)
+    assert duo.state(SWITCH) == "off"
+    assert duo.state("event.presso_d005_session") != "unknown"
+    event = hass.states.get("event.presso_d005_session")
+    assert event is not None
+    assert event.attributes["event_type"] == "stopped"
+    assert event.attributes["source"] == "buttons"
+
+
+async def test_other_central_is_reported(hass: HomeAssistant, duo: Boots) -> None:
+    duo.device.connect_central("phone app")
+    await duo.advertise()
+    with pytest.raises(HomeAssistantError) as err:
+        await _set_pressure(hass, 60)
+    assert err.value.translation_key == "other_central"
+    assert duo.device.settings.pressure == 40
+
+
+async def test_out_of_slots_is_reported_without_trying(
+    hass: HomeAssistant, proxy: VirtualProxy, duo: Boots
+) -> None:
+    proxy.slots = 0
+    with pytest.raises(HomeAssistantError) as err:
+        await _set_pressure(hass, 60)
+    assert err.value.translation_key == "out_of_slots"
+    assert proxy.radio.connect_count == 0
+
+
+async def test_out_of_range_is_reported(hass: HomeAssistant, duo: Boots) -> None:
+    duo.faults.out_of_range = True
+    with pytest.raises(HomeAssistantError) as err:
+        await _set_pressure(hass, 60)
+    assert err.value.translation_key == "not_found"
+
+
+async def test_stop_keeps_trying_while_the_link_is_down(hass: HomeAssistant, duo: Boots) -> None:
+    await hass.services.async_call(DOMAIN_SWITCH, "turn_on", {"entity_id": SWITCH}, blocking=True)
+    duo.faults.out_of_range = True
+    duo.proxy.radio.drop_link(DUO)
+    await hass.async_block_till_done()
+    with pytest.raises(HomeAssistantError) as err:
+        await hass.services.async_call(
+            DOMAIN_SWITCH, "turn_off", {"entity_id": SWITCH}, blocking=True
+        )
+    assert err.value.translation_key == "stop_pending"
+    assert duo.device.state == SessionState.RUNNING
+    duo.faults.out_of_range = False  # back in range: the stop lands by itself
+    await _wait_for(lambda: duo.device.state != SessionState.RUNNING, seconds=10)
+    await duo.run(5)
+    assert duo.state(SWITCH) == "off"
+
+
+async def test_two_boots_through_one_proxy(
+    hass: HomeAssistant, proxy: VirtualProxy, duo: Boots
+) -> None:
+    pro = Boots(hass, proxy, SimulatedBoots(PRO, 3))
+    await pro.add_entry()
+    await pro.advertise()
+    await hass.services.async_call(DOMAIN_SWITCH, "turn_on", {"entity_id": SWITCH}, blocking=True)
+    await hass.services.async_call(
+        DOMAIN_SWITCH, "turn_on", {"entity_id": "switch.presso_e008"}, blocking=True
+    )
+    assert proxy.get_allocations().free == 1
+    await duo.run(10)
+    await pro.run(10)
+    assert duo.device.state == pro.device.state == SessionState.RUNNING
+    await hass.config_entries.async_unload(duo.entry.entry_id)
+    assert proxy.get_allocations().free == 2  # unloading released the link
+    await hass.config_entries.async_reload(pro.entry.entry_id)
+    await pro.advertise()  # the boots no longer flag a central: ours let go on unload
+    await _wait_for(lambda: pro.coordinator.connected)  # follows its running session again
+    assert pro.state("switch.presso_e008") == "on"
+
+
+DOMAIN_SWITCH = "switch"
