@@ -50,6 +50,7 @@ from .programs import PROGRAMS, TICK, Cycle
 
 BATTERY_DRAIN_PER_SECOND = 1 / 120
 CHARGE_PER_SECOND = 1 / 60
+LEAK_RATE = 5.0
 #: After a target change the over-pressure check keeps the higher target this long,
 #: so chambers above a lowered target vent instead of tripping.
 RETARGET_GRACE = 5.0
@@ -652,9 +653,10 @@ class SimulatedBoots:
     def _pump(self, dt: float) -> None:
         leak = self.causes.leak_chamber
         for i, (pressure, goal) in enumerate(zip(self.pressures, self.set_points, strict=True)):
-            if goal > pressure:
-                if leak and i % self.spec.chambers == leak - 1:
-                    continue
+            if leak and i % self.spec.chambers == leak - 1:
+                # the pump cannot keep a leaking chamber up: it loses air
+                self.pressures[i] = max(0.0, pressure - LEAK_RATE * dt)
+            elif goal > pressure:
                 self.pressures[i] = min(goal, pressure + c.INFLATE_RATE * dt)
             elif goal < pressure:
                 self.pressures[i] = max(goal, pressure - c.VENT_RATE * dt)
