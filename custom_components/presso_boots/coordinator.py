@@ -283,7 +283,7 @@ class PressoCoordinator(DataUpdateCoordinator[PressoData]):
         self._after_state_change()
 
     def _on_telemetry(self, telemetry: Telemetry) -> None:
-        now = time.monotonic()
+        now = dt_util.utcnow().timestamp()
         if now - self._published_at < PRESSURE_PUBLISH_INTERVAL:
             return
         if self.data.pressures == telemetry.pressures:

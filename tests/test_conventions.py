@@ -1,0 +1,152 @@
+"""What hassfest and HACS would check, since neither ships in the wheel."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import yaml
+
+from scripts.translations import render
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = ROOT / "custom_components" / "presso_boots"
+SERVICE_UUID = "b0075000-5eed-4c0d-8a11-70e55c0de000"
+
+QUALITY_RULES = {
+    "action-setup", "appropriate-polling", "brands", "common-modules", "config-flow-test-coverage",
+    "config-flow", "dependency-transparency", "docs-actions", "docs-high-level-description",
+    "docs-installation-instructions", "docs-removal-instructions", "entity-event-setup",
+    "entity-unique-id", "has-entity-name", "runtime-data", "test-before-configure",
+    "test-before-setup", "unique-config-entry", "action-exceptions", "config-entry-unloading",
+    "docs-configuration-parameters", "docs-installation-parameters", "entity-unavailable",
+    "integration-owner", "log-when-unavailable", "parallel-updates", "reauthentication-flow",
+    "test-coverage", "devices", "diagnostics", "discovery-update-info", "discovery",
+    "docs-data-update", "docs-examples", "docs-known-limitations", "docs-supported-devices",
+    "docs-supported-functions", "docs-troubleshooting", "docs-use-cases", "dynamic-devices",
+    "entity-category", "entity-device-class", "entity-disabled-by-default", "entity-translations",
+    "exception-translations", "icon-translations", "reconfiguration-flow", "repair-issues",
+    "stale-devices", "async-dependency", "inject-websession", "strict-typing",
+}  # fmt: skip
+
+
+def _json(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _keys(tree: dict, prefix: str = "") -> set[str]:
+    keys = set()
+    for key, value in tree.items():
+        path = f"{prefix}.{key}" if prefix else key
+        keys |= _keys(value, path) if isinstance(value, dict) else {path}
+    return keys
+
+
+def _source() -> str:
+    return "\n".join(p.read_text() for p in PACKAGE.glob("*.py"))
+
+
+def test_manifest_schema_and_key_order() -> None:
+    manifest = _json(PACKAGE / "manifest.json")
+    keys = list(manifest)
+    assert keys[:2] == ["domain", "name"]
+    assert keys[2:] == sorted(keys[2:])
+    assert manifest["domain"] == PACKAGE.name
+    for required in ("codeowners", "documentation", "issue_tracker", "version", "config_flow"):
+        assert manifest[required]
+    assert manifest["dependencies"] == ["bluetooth_adapters"]
+    assert manifest["integration_type"] == "device"
+    assert manifest["iot_class"] == "local_push"
+    assert {"manufacturer_id": 0xB007, "manufacturer_data_start": [0x50, 0x01]} in manifest[
+        "bluetooth"
+    ]
+    assert {"service_uuid": SERVICE_UUID} in manifest["bluetooth"]
+    assert all(
+        m.get("service_uuid", "").islower() or "service_uuid" not in m
+        for m in manifest["bluetooth"]
+    )
+
+
+def test_translations_are_generated_and_complete() -> None:
+    assert (PACKAGE / "strings.json").read_text(encoding="utf-8") == render("en")
+    assert (PACKAGE / "translations" / "en.json").read_text(encoding="utf-8") == render("en")
+    assert (PACKAGE / "translations" / "es.json").read_text(encoding="utf-8") == render("es")
+    en, es = (
+        _keys(_json(PACKAGE / "translations" / "en.json")),
+        _keys(_json(PACKAGE / "translations" / "es.json")),
+    )
+    assert en == es
+
+
+def test_translation_keys_used_in_code_exist() -> None:
+    strings = _json(PACKAGE / "strings.json")
+    source = _source()
+    for key in set(re.findall(r'translation_key="([a-z_]+)"', source)) - {"session"}:
+        assert key in strings["exceptions"] or any(
+            key in section for section in strings["entity"].values()
+        ), key
+    from custom_components.presso_boots.const import FAULT_KEYS, SESSION_EVENTS
+    from custom_components.presso_boots.errors import ERROR_KEYS
+
+    for _cls, key in ERROR_KEYS:
+        assert key in strings["exceptions"]
+        assert key in strings["config"]["error"]
+        assert key in strings["config"]["abort"]
+    for fault in [*FAULT_KEYS.values(), "unknown"]:
+        assert fault in strings["entity"]["sensor"]["fault"]["state"]
+        if fault != "none":
+            assert f"fault_{fault}" in strings["issues"]
+    assert set(SESSION_EVENTS.values()) == set(
+        strings["entity"]["event"]["session"]["state_attributes"]["event_type"]["state"]
+    )
+
+
+def test_services_yaml_matches_registered_actions() -> None:
+    from custom_components.presso_boots import services
+
+    described = yaml.safe_load((PACKAGE / "services.yaml").read_text())
+    registered = {services.SERVICE_START, services.SERVICE_PAUSE, services.SERVICE_RESUME}
+    assert set(described) == registered
+    strings = _json(PACKAGE / "strings.json")
+    icons = _json(PACKAGE / "icons.json")
+    for action, spec in described.items():
+        assert set(spec["fields"]) == set(strings["services"][action]["fields"])
+        assert action in icons["services"]
+    start_fields = {str(k) for k in services.START_SCHEMA.schema}
+    assert start_fields == set(described[services.SERVICE_START]["fields"])
+
+
+def test_icons_cover_every_translated_entity() -> None:
+    icons = _json(PACKAGE / "icons.json")["entity"]
+    strings = _json(PACKAGE / "strings.json")["entity"]
+    for platform, entities in strings.items():
+        for key in entities:
+            assert key in icons[platform], f"{platform}.{key} has no icon"
+
+
+def test_hacs_json_keys() -> None:
+    allowed = {"name", "content_in_root", "country", "filename", "hacs", "hide_default_branch",
+               "homeassistant", "persistent_directory", "render_readme", "zip_release"}  # fmt: skip
+    hacs = _json(ROOT / "hacs.json")
+    assert set(hacs) <= allowed
+    assert hacs["name"]
+
+
+def test_quality_scale_is_complete() -> None:
+    rules = yaml.safe_load((PACKAGE / "quality_scale.yaml").read_text())["rules"]
+    assert set(rules) == QUALITY_RULES
+    for rule, value in rules.items():
+        if isinstance(value, dict):
+            assert value["status"] in ("exempt", "todo"), rule
+            assert value.get("comment"), f"{rule} needs a reason"
+        else:
+            assert value == "done", rule
+
+
+def test_protocol_library_has_no_home_assistant_import() -> None:
+    for path in (PACKAGE / "presso_ble").glob("*.py"):
+        text = path.read_text()
+        assert "homeassistant" not in text, path.name
+        assert "voluptuous" not in text and "probatio" not in text, path.name
+    assert (PACKAGE / "presso_ble" / "py.typed").exists()
