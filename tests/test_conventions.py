@@ -148,5 +148,6 @@ def test_protocol_library_has_no_home_assistant_import() -> None:
     for path in (PACKAGE / "presso_ble").glob("*.py"):
         text = path.read_text()
         assert "homeassistant" not in text, path.name
-        assert "voluptuous" not in text and "probatio" not in text, path.name
+        assert "voluptuous" not in text, path.name
+        assert "probatio" not in text, path.name
     assert (PACKAGE / "presso_ble" / "py.typed").exists()
