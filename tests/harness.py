@@ -33,6 +33,7 @@ class Boots:
         self.device = device
         self.entry: MockConfigEntry | None = None
         self.clock: Any = None  # a freezer: Home Assistant's clock follows the device's
+        self.connected_seconds = 0.0  # device-clock seconds with a central connected
         proxy.radio.add(device)
 
     @property
@@ -53,6 +54,8 @@ class Boots:
         """Advance the device clock, advertising and letting frames flow each step."""
         for _ in range(round(seconds / step)):
             self.device.advance(step)
+            if self.device.central is not None:
+                self.connected_seconds += step
             if self.clock is not None:
                 self.clock.tick(step)
             self.proxy.advertise(self.device)

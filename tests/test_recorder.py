@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from homeassistant.components.recorder import get_instance
 from homeassistant.components.recorder.db_schema import States, StatesMeta
 from homeassistant.components.recorder.util import session_scope
 from homeassistant.core import HomeAssistant
+from homeassistant.util import dt as dt_util
+from pytest_homeassistant_custom_component.common import async_fire_time_changed
 from pytest_homeassistant_custom_component.components.recorder.common import (
     async_wait_recording_done,
 )
@@ -66,3 +69,45 @@ async def test_a_30_minute_pro8_session_stays_in_the_row_budget(
     assert total <= ROW_BUDGET
     assert rows["sensor.presso_e008_left_chamber_1"] > 30  # pressures did change and were recorded
     assert rows.get("sensor.presso_e008_session_ends", 0) <= 3
+
+
+async def _idle_delay_passes(hass: HomeAssistant, boots: Boots) -> None:
+    """The boots run for the idle delay, then Home Assistant's idle timer fires."""
+    await boots.run(30)
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=31))
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+async def test_a_day_with_one_session_keeps_the_radio_free(hass: HomeAssistant, proxy: Any) -> None:
+    """Connected time (device clock) over a day: one 30-minute session and 10 setting changes."""
+    boots = Boots(hass, proxy, SimulatedBoots(PRO, 3))
+    await boots.add_entry(max_pressure=120)
+    await boots.advertise()
+    for change in range(10):
+        boots.device.press_button("power")  # the boots sleep after 30 idle minutes
+        await boots.advertise()
+        await hass.services.async_call(
+            "number",
+            "set_value",
+            {"entity_id": "number.presso_e008_pressure", "value": 60 + 5 * change},
+            blocking=True,
+        )
+        await _idle_delay_passes(hass, boots)
+        assert boots.device.central is None
+        await boots.run(60 * 60 - 30, step=60)
+    boots.device.press_button("power")
+    await boots.advertise()
+    await hass.services.async_call(
+        "switch", "turn_on", {"entity_id": "switch.presso_e008"}, blocking=True
+    )
+    await boots.run(30 * 60 - 5, step=5)
+    await boots.run(15, step=0.5)
+    assert boots.state("sensor.presso_e008_session_state") == "idle"
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert boots.device.central is None  # a session that ended by itself lets go at once
+    await boots.run(13 * 60 * 60, step=300)
+    minutes = boots.connected_seconds / 60
+    print(f"connected minutes in a simulated day: {minutes:.2f}")
+    # The policy's floor: the session, its venting, and the idle delay after each of the
+    # 10 separate changes (10 x 30 s with the default option).
+    assert minutes <= 30 + 0.25 + 10 * 30 / 60

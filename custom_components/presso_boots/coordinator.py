@@ -55,6 +55,7 @@ from .presso_ble import (
     DeviceStatus,
     Event,
     EventCode,
+    EventSource,
     LockedOutError,
     OutOfConnectionSlotsError,
     PressoClient,
@@ -143,6 +144,7 @@ class PressoCoordinator(DataUpdateCoordinator[PressoData]):
         self._follow_task: asyncio.Task[None] | None = None
         self._stop_task: asyncio.Task[None] | None = None
         self._published_at = 0.0
+        self._release_when_idle = False
         self._event_listeners: list[Callable[[str, dict[str, Any]], None]] = []
         self.connected_seconds = 0.0
         self._connected_since: float | None = None
@@ -296,6 +298,11 @@ class PressoCoordinator(DataUpdateCoordinator[PressoData]):
         kind = SESSION_EVENTS.get(int(event.code))
         if kind is None:
             return
+        # A session the boots ended themselves needs no follow-up command:
+        # let the link go once they are idle instead of after the idle delay.
+        self._release_when_idle = kind in ("finished", "aborted") or (
+            kind == "stopped" and event.argument != EventSource.CENTRAL
+        )
         data: dict[str, Any] = {
             "program": PROGRAM_KEYS.get(self.data.program or 0, UNKNOWN),
             "pressure": self.data.pressure,
@@ -351,6 +358,9 @@ class PressoCoordinator(DataUpdateCoordinator[PressoData]):
     def _after_state_change(self) -> None:
         if self.data.session_active:
             self._cancel_idle_timer()
+        elif self.connected and self._release_when_idle and self.data.state == SessionState.IDLE:
+            self._release_when_idle = False
+            self._schedule_idle_disconnect(0)
         elif self.connected and self._cancel_idle is None:
             self._schedule_idle_disconnect()
 
@@ -404,6 +414,7 @@ class PressoCoordinator(DataUpdateCoordinator[PressoData]):
     async def async_command[T](self, action: Callable[[PressoClient], Awaitable[T]]) -> T:
         """Run one command over a connection opened on demand."""
         self._cancel_idle_timer()
+        self._release_when_idle = False
         try:
             await self.async_ensure_connected()
             result = await action(self.client)
@@ -416,9 +427,10 @@ class PressoCoordinator(DataUpdateCoordinator[PressoData]):
             await self.client.set_telemetry(TELEMETRY_INTERVAL)
         return result
 
-    def _schedule_idle_disconnect(self) -> None:
+    def _schedule_idle_disconnect(self, delay: float | None = None) -> None:
         self._cancel_idle_timer()
-        delay = self.config_entry.options.get(CONF_IDLE_DISCONNECT, DEFAULT_IDLE_DISCONNECT)
+        if delay is None:
+            delay = self.config_entry.options.get(CONF_IDLE_DISCONNECT, DEFAULT_IDLE_DISCONNECT)
         self._cancel_idle = async_call_later(self.hass, delay, self._idle_timeout)
 
     def _cancel_idle_timer(self) -> None:
