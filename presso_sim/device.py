@@ -140,6 +140,7 @@ class SimulatedBoots:
         self.counters = Counters()
         self.now = 0.0
         self.transmit: Callable[[bytes], None] | None = None
+        self.break_link: Callable[[], None] | None = None
         self.central: str | None = None
         self.asleep = False
         self.busy_replies = 0
@@ -294,12 +295,15 @@ class SimulatedBoots:
         """The central went away (or the link dropped)."""
         self.central = None
         self.transmit = None
+        self.break_link = None
         self.telemetry_interval = 0
         self.idle_for = 0.0
         self._after_change()
 
     def reboot(self) -> None:
         """Power cycle: the session, link, lockout and sequence memory are gone."""
+        if self.break_link is not None:
+            self.break_link()
         self.disconnect_central()
         self._power_cycle()
 

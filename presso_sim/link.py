@@ -151,6 +151,7 @@ class SimLinkClient(BaseBleakClient):
         self._device = device
         self.services = _services()
         device.transmit = self._deliver
+        device.break_link = self.lose_link
         self.radio.links[self.address] = self
         self.radio.connect_count += 1
         self._changed()

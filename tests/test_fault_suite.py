@@ -1,0 +1,149 @@
+"""Fault suite: lossy links, reboots and restarts; the state is right once the link is back."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from homeassistant.core import HomeAssistant
+
+from custom_components.presso_boots.presso_ble import (
+    CommandTimeoutError,
+    PressoClient,
+    SessionState,
+)
+from presso_sim import LinkFaults, SimRadio, SimulatedBoots
+from presso_sim.proxy import VirtualProxy
+
+from .harness import DUO, PRO, Boots
+
+
+async def _within(seconds: float, condition: object) -> None:
+    loop = asyncio.get_running_loop()
+    end = loop.time() + seconds
+    while not condition():  # type: ignore[operator]
+        assert loop.time() < end, f"not consistent within {seconds} s"
+        await asyncio.sleep(0.02)
+
+
+async def test_10000_commands_at_5_percent_loss_execute_once(direct_radio: SimRadio) -> None:
+    device = direct_radio.add(SimulatedBoots(DUO), LinkFaults(loss_rate=0.05))
+    executed: dict[bytes, int] = {}
+    dispatch = device._dispatch
+
+    def count(command: object) -> tuple[int, bytes]:
+        data = getattr(command, "data", None)
+        if data is not None:
+            executed[data] = executed.get(data, 0) + 1
+        return dispatch(command)  # type: ignore[arg-type]
+
+    device._dispatch = count  # type: ignore[method-assign]
+    client = PressoClient(direct_radio.ble_device(DUO), response_timeout=0.005)
+    for _ in range(5):  # the handshake itself may lose frames
+        try:
+            await client.connect()
+            break
+        except CommandTimeoutError:
+            await client.disconnect()
+    answered = failed = 0
+    for n in range(10_000):
+        try:
+            assert await client.ping(n.to_bytes(8, "little")) == n.to_bytes(8, "little")
+            answered += 1
+        except CommandTimeoutError:
+            failed += 1
+    await client.disconnect()
+    print(
+        f"10,000 pings at 5 % loss: {answered} answered, {failed} gave up, {client.stats.resends} resends, {device.counters.repeats_answered} replayed"
+    )
+    assert max(executed.values()) == 1  # zero duplicate executions
+    assert answered > 9_900
+    assert client.stats.resends > 500  # the loss was real
+    assert device.counters.repeats_answered > 200  # and retries hit the remembered response
+
+
+@pytest.fixture
+async def pro(hass: HomeAssistant, proxy: VirtualProxy) -> Boots:
+    boots = Boots(hass, proxy, SimulatedBoots(PRO, 3))
+    await boots.add_entry(max_pressure=120)
+    await boots.advertise()
+    return boots
+
+
+async def _start(hass: HomeAssistant, boots: Boots) -> None:
+    await hass.services.async_call(
+        "switch", "turn_on", {"entity_id": "switch.presso_e008"}, blocking=True
+    )
+    await boots.run(10)
+
+
+async def test_device_reboot_mid_session(hass: HomeAssistant, pro: Boots) -> None:
+    await _start(hass, pro)
+    pro.device.reboot()  # session lost, link gone, new nonce and sequence memory
+    await pro.advertise()
+    await _within(5, lambda: pro.state("switch.presso_e008") == "off")
+    assert pro.state("sensor.presso_e008_session_state") == "idle"
+    await hass.services.async_call(
+        "number",
+        "set_value",
+        {"entity_id": "number.presso_e008_pressure", "value": 70},
+        blocking=True,
+    )
+    assert pro.device.settings.pressure == 70  # commands work on the new connection
+
+
+async def test_entry_reload_and_restart_during_a_session(hass: HomeAssistant, pro: Boots) -> None:
+    await _start(hass, pro)
+    assert pro.entry is not None
+    for restart in (False, True):
+        if restart:  # a Home Assistant restart: entry unloaded, set up again from scratch
+            await hass.config_entries.async_unload(pro.entry.entry_id)
+            await pro.run(5)
+            await hass.config_entries.async_setup(pro.entry.entry_id)
+        else:
+            await hass.config_entries.async_reload(pro.entry.entry_id)
+        await pro.advertise()
+        await _within(5, lambda: pro.coordinator.connected)
+        await pro.run(15)
+        assert pro.device.state == SessionState.RUNNING  # the session ran on through it
+        assert pro.state("switch.presso_e008") == "on"
+        assert pro.state("sensor.presso_e008_session_state") == "running"
+
+
+async def test_corrupt_truncated_and_fragmented_frames_mid_session(
+    hass: HomeAssistant, pro: Boots
+) -> None:
+    pro.faults.mtu = 23
+    await _start(hass, pro)
+    for _ in range(5):
+        pro.faults.corrupt_to_host = 1
+        await pro.run(3)
+        pro.faults.truncate_to_host = 1
+        await pro.run(3)
+    pro.device.press_button("pause")
+    await pro.run(2)
+    assert pro.state("sensor.presso_e008_session_state") == "paused"
+    assert pro.coordinator.client.stats.bytes_discarded > 0
+    pro.device.press_button("pause")
+    await pro.run(16)
+    assert pro.state("sensor.presso_e008_session_state") == "running"
+    assert int(pro.state("sensor.presso_e008_left_chamber_1")) >= 0
+
+
+async def test_response_delayed_past_the_timeout(hass: HomeAssistant, pro: Boots) -> None:
+    await hass.services.async_call(
+        "number",
+        "set_value",
+        {"entity_id": "number.presso_e008_pressure", "value": 60},
+        blocking=True,
+    )
+    pro.faults.response_delay = 2.2  # the first answer comes after the 2 s timeout
+    await hass.services.async_call(
+        "number",
+        "set_value",
+        {"entity_id": "number.presso_e008_pressure", "value": 65},
+        blocking=True,
+    )
+    assert pro.device.settings.pressure == 65
+    assert pro.device.counters.executed[0x14] == 2  # resent, not executed again
+    assert pro.coordinator.client.stats.resends == 1
