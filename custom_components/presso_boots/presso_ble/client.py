@@ -128,7 +128,12 @@ class PressoClient:
         self._expected_disconnect = False
         self.device_info: DeviceInfo | None = None
         self.stats = LinkStats()
-        self.recent_frames: deque[tuple[str, str]] = deque(maxlen=RECENT_FRAMES)
+        self._recent: deque[tuple[str, int, int, bytes]] = deque(maxlen=RECENT_FRAMES)
+
+    @property
+    def recent_frames(self) -> list[tuple[str, str]]:
+        """The last frames each way, as text (AUTH proofs redacted)."""
+        return [(way, _describe(seq, kind, payload)) for way, seq, kind, payload in self._recent]
 
     @property
     def address(self) -> str:
@@ -235,7 +240,7 @@ class PressoClient:
         self.stats.bytes_discarded += self._frames.discarded - before
         for frame in frames:
             self.stats.frames_received += 1
-            self.recent_frames.append(("rx", _describe(frame.seq, frame.type, frame.payload)))
+            self._recent.append(("rx", frame.seq, frame.type, frame.payload))
             try:
                 self._handle_frame(frame)
             except ProtocolError as err:
@@ -288,7 +293,7 @@ class PressoClient:
                 self.stats.resends += 1
             future: asyncio.Future[Response] = loop.create_future()
             self._pending = (seq, command.TYPE, future)
-            self.recent_frames.append(("tx", _describe(seq, command.TYPE, frame[4:-2])))
+            self._recent.append(("tx", seq, command.TYPE, frame[4:-2]))
             try:
                 await client.write_gatt_char(CONTROL_POINT_UUID, frame, response=True)
                 async with asyncio.timeout(self._response_timeout):

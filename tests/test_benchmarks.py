@@ -1,0 +1,135 @@
+"""Speed and load figures, printed as a table; not timed tests.
+
+Run: ``uv run --frozen pytest -m benchmark -s -p no:randomly tests/test_benchmarks.py``
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+import tracemalloc
+from typing import Any
+
+import pytest
+from homeassistant.core import HomeAssistant
+
+from custom_components.presso_boots.presso_ble.frames import FrameReassembler, encode_frame
+from custom_components.presso_boots.presso_ble.messages import Telemetry
+from presso_sim import SimulatedBoots
+from presso_sim.proxy import VirtualProxy
+
+from .harness import PRO, Boots
+
+pytestmark = pytest.mark.benchmark
+LATENCY = 0.005
+RESULTS: list[tuple[str, str]] = []
+
+
+def report(name: str, value: str) -> None:
+    RESULTS.append((name, value))
+    print(f"| {name} | {value} |")
+
+
+def _frames(n: int) -> list[bytes]:
+    return [
+        encode_frame(
+            0,
+            0x41,
+            Telemetry(
+                1, 1 + i % 8, 2, 8, tuple((i * 7 + k * 13) % 120 for k in range(16))
+            ).to_bytes(),
+        )
+        for i in range(n)
+    ]
+
+
+async def test_command_overhead(hass: HomeAssistant, proxy: VirtualProxy) -> None:
+    boots = Boots(hass, proxy, SimulatedBoots(PRO, 3))
+    await boots.add_entry(max_pressure=120)
+    await boots.advertise()
+    await hass.services.async_call(
+        "number",
+        "set_value",
+        {"entity_id": "number.presso_e008_pressure", "value": 60},
+        blocking=True,
+    )
+    boots.faults.latency = LATENCY
+    samples = []
+    for i in range(200):
+        start = time.perf_counter()
+        await hass.services.async_call(
+            "number",
+            "set_value",
+            {"entity_id": "number.presso_e008_pressure", "value": 60 + 5 * (i % 8)},
+            blocking=True,
+        )
+        samples.append((time.perf_counter() - start - 2 * LATENCY) * 1000)
+    samples.sort()
+    report(
+        "command overhead (action -> ack, minus 2 x 5 ms link), median",
+        f"{statistics.median(samples):.2f} ms",
+    )
+    report("command overhead, p99", f"{samples[int(len(samples) * 0.99)]:.2f} ms")
+
+
+async def test_telemetry_path(hass: HomeAssistant, proxy: VirtualProxy, freezer: Any) -> None:
+    boots = Boots(hass, proxy, SimulatedBoots(PRO, 3))
+    await boots.add_entry(max_pressure=120)
+    await boots.advertise()
+    await hass.services.async_call(
+        "switch", "turn_on", {"entity_id": "switch.presso_e008"}, blocking=True
+    )
+    frames = _frames(3000)
+    client = boots.coordinator.client
+    start = time.process_time()
+    for frame in frames:
+        freezer.tick(1)
+        client._on_notify(0, bytearray(frame))
+        await hass.async_block_till_done()
+    ours = (time.process_time() - start) / len(frames)
+    stream = FrameReassembler()
+    start = time.process_time()
+    for i, frame in enumerate(frames):
+        freezer.tick(1)
+        (parsed,) = stream.feed(frame)
+        telemetry = Telemetry.from_bytes(parsed.payload)
+        if i % 15 == 0:  # the same publish cadence, writing only changed states
+            for k, value in enumerate(telemetry.pressures):
+                hass.states.async_set(f"sensor.bare_{k}", str(value))
+        await hass.async_block_till_done()
+    bare = (time.process_time() - start) / len(frames)
+    report("telemetry CPU per Pro 8 frame, bytes in -> states written", f"{ours * 1e6:.0f} us")
+    report("telemetry CPU ratio to bare parse + changed-state writes", f"{ours / bare:.2f}")
+
+
+async def test_startup_and_memory(hass: HomeAssistant, proxy: VirtualProxy) -> None:
+    for label, address in (
+        ("first entry, platforms imported", PRO),
+        ("next entry", "C0:FF:EE:00:E0:0A"),
+    ):
+        asleep = Boots(hass, proxy, SimulatedBoots(address, 3))
+        asleep.device.asleep = True
+        start = time.perf_counter()
+        await asleep.add_entry()
+        elapsed = (time.perf_counter() - start) * 1000
+        assert asleep.entry is not None
+        report(f"entry setup with the boots asleep, to loaded ({label})", f"{elapsed:.1f} ms")
+    present = Boots(hass, proxy, SimulatedBoots("C0:FF:EE:00:E0:09", 3))
+    start = time.perf_counter()
+    await present.add_entry()
+    await present.advertise()
+    assert present.state("switch.presso_e009") != "unavailable"
+    report(
+        "entry setup with the boots present, until entities available",
+        f"{(time.perf_counter() - start) * 1000:.1f} ms",
+    )
+    tracemalloc.start()
+    before = tracemalloc.take_snapshot()
+    for n in range(10):
+        boots = Boots(hass, proxy, SimulatedBoots(f"C0:FF:EE:00:F0:{n:02X}", 3))
+        await boots.add_entry()
+        await boots.advertise()
+    after = tracemalloc.take_snapshot()
+    tracemalloc.stop()
+    grown = sum(stat.size_diff for stat in after.compare_to(before, "filename"))
+    report("memory per configured Pro 8 (10 entries, tracemalloc)", f"{grown / 10 / 1024:.0f} KiB")
