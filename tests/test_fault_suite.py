@@ -147,3 +147,72 @@ async def test_response_delayed_past_the_timeout(hass: HomeAssistant, pro: Boots
     assert pro.device.settings.pressure == 65
     assert pro.device.counters.executed[0x14] == 2  # resent, not executed again
     assert pro.coordinator.client.stats.resends == 1
+
+
+async def test_soak_24_simulated_hours_with_random_faults(direct_radio: SimRadio) -> None:
+    """A day of sessions, device faults, link drops and corrupt frames: no leak, no stuck state."""
+    import gc
+    import random
+
+    from custom_components.presso_boots.presso_ble import ClientCallbacks, PressoError
+
+    rng = random.Random(24)
+    device = direct_radio.add(SimulatedBoots(PRO, 3, battery=100), LinkFaults(rng=random.Random(5)))
+    device.external_power = True
+    statuses: list[object] = []
+    client = PressoClient(
+        direct_radio.ble_device(PRO), response_timeout=0.01,
+        callbacks=ClientCallbacks(on_status=lambda s: statuses.append(s) if len(statuses) < 10 else None),
+    )  # fmt: skip
+    faults = direct_radio.faults[PRO]
+    objects: list[int] = []
+    errors = 0
+    for block in range(24 * 6):  # ten-minute blocks
+        action = rng.random()
+        try:
+            if not client.is_connected:
+                await client.connect()
+            if action < 0.15:
+                await client.start(
+                    program=rng.randint(1, 6),
+                    pressure=rng.randrange(40, 125, 5),
+                    duration=rng.choice((5, 10, 20)),
+                )
+            elif action < 0.25:
+                rng.choice(
+                    [
+                        lambda: setattr(device.causes, "overheat", True),
+                        lambda: device.spike_pressure(2),
+                    ]
+                )()
+            elif action < 0.35:
+                device.causes.overheat = False
+                await client.clear_fault()
+            elif action < 0.45:
+                faults.corrupt_to_host = 2
+                await client.get_status()
+            elif action < 0.5:
+                direct_radio.drop_link(PRO)
+        except PressoError:
+            errors += 1
+        for _ in range(10):
+            device.advance(60)
+            await asyncio.sleep(0)
+        if device.asleep:
+            device.press_button("power")
+        if block in (12, 24 * 6 - 1):
+            gc.collect()
+            objects.append(len(gc.get_objects()))
+    await client.disconnect()
+    device.causes.overheat = False
+    status_after = device.status()
+    print(f"soak: {device.lifetime_sessions} sessions, {errors} handled errors, objects {objects}")
+    assert device.lifetime_sessions > 10
+    assert status_after.state in (
+        SessionState.IDLE,
+        SessionState.FAULT,
+        SessionState.RUNNING,
+        SessionState.FINISHING,
+    )
+    assert objects[1] - objects[0] < 2_000  # flat: a day of traffic does not pile up objects
+    assert len(client.recent_frames) <= 32
