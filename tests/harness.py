@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from homeassistant.const import CONF_ADDRESS
@@ -50,8 +51,12 @@ class Boots:
         self.proxy.advertise(self.device)
         await self.hass.async_block_till_done()
 
-    async def run(self, seconds: float, step: float = 1.0) -> None:
-        """Advance the device clock, advertising and letting frames flow each step."""
+    async def run(self, seconds: float, step: float = 1.0, *, block: bool = True) -> None:
+        """Advance the device clock, advertising and letting frames flow each step.
+
+        With ``block=False`` it does not wait for every task (an automation in a
+        delay would never finish); it lets the loop run a few rounds instead.
+        """
         for _ in range(round(seconds / step)):
             self.device.advance(step)
             if self.device.central is not None:
@@ -59,7 +64,11 @@ class Boots:
             if self.clock is not None:
                 self.clock.tick(step)
             self.proxy.advertise(self.device)
-            await self.hass.async_block_till_done()
+            if block:
+                await self.hass.async_block_till_done()
+            else:
+                for _ in range(10):
+                    await asyncio.sleep(0)
 
     async def add_entry(self, *, pin: str | None = None, **options: int) -> MockConfigEntry:
         """Configure the boots as a finished config flow would, and set them up."""
