@@ -32,8 +32,11 @@ def _invalid(key: str, **placeholders: object) -> ServiceValidationError:
     )
 
 
-def _on_grid(value: int, low: int, high: int, step: int) -> bool:
-    return low <= value <= high and (value - low) % step == 0
+def _check_grid(key: str, name: str, value: int, *, low: int, high: int, step: int) -> int:
+    """The value if it is in [low, high] on the step grid from low; else ``key``."""
+    if low <= value <= high and (value - low) % step == 0:
+        return value
+    raise _invalid(key, **{name: value}, min=low, max=high, step=step)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,25 +63,21 @@ class SessionLimits:
 
     def check_pressure(self, pressure: int) -> int:
         """The pressure if it is allowed; a translated error otherwise."""
-        info = self.info
         if pressure > self.max_pressure:
             raise _invalid("pressure_above_cap", pressure=pressure, cap=self.max_pressure)
-        if not _on_grid(pressure, info.pressure_min, info.pressure_max, info.pressure_step):
-            raise _invalid(
-                "pressure_invalid", pressure=pressure, min=info.pressure_min,
-                max=self.max_pressure, step=info.pressure_step,
-            )  # fmt: skip
-        return pressure
+        info = self.info
+        return _check_grid(
+            "pressure_invalid", "pressure", pressure,
+            low=info.pressure_min, high=self.max_pressure, step=info.pressure_step,
+        )  # fmt: skip
 
     def check_duration(self, minutes: int) -> int:
         """The duration if it is allowed."""
         info = self.info
-        if not _on_grid(minutes, info.duration_min, self.max_duration, info.duration_step):
-            raise _invalid(
-                "duration_invalid", duration=minutes, min=info.duration_min,
-                max=self.max_duration, step=info.duration_step,
-            )  # fmt: skip
-        return minutes
+        return _check_grid(
+            "duration_invalid", "duration", minutes,
+            low=info.duration_min, high=self.max_duration, step=info.duration_step,
+        )  # fmt: skip
 
     def check_program(self, program: int) -> int:
         """The program id if the device supports it."""
