@@ -37,6 +37,14 @@ history:
 logbook:
 bluetooth:
 presso_demo:
+lovelace:
+  dashboards:
+    leg-boots:
+      mode: yaml
+      filename: dashboards/presso_boots.yaml
+      title: Leg boots
+      icon: mdi:shoe-sneaker
+      show_in_sidebar: true
 logger:
   default: warning
   logs:
@@ -76,6 +84,10 @@ def prepare(config: Path) -> None:
         ROOT / "demo" / "custom_components" / "presso_demo",
     ):
         (config / "custom_components" / source.name).symlink_to(source)
+    (config / "dashboards").mkdir()
+    (config / "dashboards" / "presso_boots.yaml").symlink_to(
+        ROOT / "dashboards" / "presso_boots.yaml"
+    )
     # Only the simulator goes on the path: the repository's own custom_components
     # package would hide the config dir's one (and the demo component in it).
     (config / "deps-presso").mkdir()
@@ -145,6 +157,7 @@ def main() -> None:
             f"  log in as: {USERNAME} / {password}\n"
             f"  Settings -> Devices & services shows two discovered boots:\n"
             f"    Presso D005 (Duo 5, no PIN) and Presso E008 (Pro 8, PIN {pin})\n"
+            f"  Once Presso D005 is added, the 'Leg boots' dashboard in the sidebar controls it.\n"
             f"  Ctrl+C stops Home Assistant.\n",
             flush=True,
         )

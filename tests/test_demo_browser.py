@@ -1,7 +1,8 @@
 """The newcomer's path in a real browser: demo up, add the boots, start a session, pressures rise.
 
 Needs Debian's chromium (``apt-get install chromium``); run with
-``uv run --frozen pytest -m demo -s tests/test_demo_browser.py``.
+``uv run --frozen pytest -m demo -p no:randomly tests/test_demo_browser.py``.
+It saves the README's screenshot to docs/images/demo.png.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -24,6 +26,10 @@ pytestmark = pytest.mark.demo
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
 SCREENSHOT = ROOT / "docs" / "images" / "demo.png"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
 
 
 def _free_port() -> int:
@@ -33,7 +39,7 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def demo(tmp_path: Path, socket_enabled: None) -> Iterator[tuple[str, str]]:
+def demo(tmp_path: Path, socket_enabled: None) -> Iterator[dict[str, str]]:
     port = _free_port()
     process = subprocess.Popen(
         [sys.executable, str(ROOT / "scripts" / "demo.py"), "--port", str(port), "--config", str(tmp_path / "config")],
@@ -51,47 +57,85 @@ def demo(tmp_path: Path, socket_enabled: None) -> Iterator[tuple[str, str]]:
             break
     text = "".join(lines)
     pin = re.search(r"PIN (\d{6})", text)
+    password = re.search(r"log in as: demo / (\S+)", text)
     assert pin, text[-3000:]
-    yield f"http://127.0.0.1:{port}", pin.group(1)
+    assert password, text[-3000:]
+    yield {"base": f"http://127.0.0.1:{port}", "pin": pin.group(1), "password": password.group(1)}
     process.send_signal(signal.SIGINT)
     try:
         process.wait(timeout=90)
     except subprocess.TimeoutExpired:
         process.kill()
         pytest.fail("the demo did not stop cleanly")
+    assert process.returncode == 0
 
 
-def _api(base: str, token: str, path: str) -> object:
-    request = urllib.request.Request(f"{base}{path}", headers={"Authorization": f"Bearer {token}"})
+def _state(base: str, token: str, entity_id: str) -> dict[str, Any]:
+    request = urllib.request.Request(
+        f"{base}/api/states/{entity_id}", headers={"Authorization": f"Bearer {token}"}
+    )
     with urllib.request.urlopen(request, timeout=10) as response:
-        return json.loads(response.read())
+        state: dict[str, Any] = json.loads(response.read())
+    return state
+
+
+def _add_boots(page: Any, base: str, name: str, pin: str | None) -> None:
+    page.goto(f"{base}/config/integrations/dashboard")
+    page.get_by_text("Discovered").wait_for(timeout=60_000)
+    page.locator("ha-config-flow-card", has_text=name).get_by_role("button", name="Add").click()
+    page.get_by_role("button", name="Submit").click()  # confirm the discovered boots
+    if pin:
+        page.get_by_text("Enter the 6-digit PIN").wait_for()
+        page.locator("dialog-data-entry-flow").get_by_role("textbox").fill(pin)
+        page.get_by_role("button", name="Submit").click()
+    page.get_by_text("I have read this").click()  # the safety acknowledgement
+    page.get_by_role("button", name="Submit").click()
+    page.get_by_role("button", name="Skip and finish").click()
+    page.wait_for_url(re.compile(r".*/config/devices/device/.*"))  # HA shows the new device
 
 
 @pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed")
-def test_newcomer_adds_the_boots_and_runs_a_session(demo: tuple[str, str]) -> None:
+def test_newcomer_adds_the_boots_and_runs_a_session(demo: dict[str, str]) -> None:
     from playwright.sync_api import sync_playwright
 
-    base, _pin = demo
+    base = demo["base"]
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        )  # fmt: skip
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.set_default_timeout(30_000)
         try:
             page.goto(base)
             page.locator("input[name=username]").fill("demo")
-            page.locator("input[name=password]").fill("presso-demo")
+            page.locator("input[name=password]").fill(demo["password"])
             page.locator("input[name=password]").press("Enter")
             page.wait_for_function("() => localStorage.hassTokens", timeout=60_000)
             token = page.evaluate("() => JSON.parse(localStorage.hassTokens).access_token")
-            page.goto(f"{base}/config/integrations/dashboard")
-            page.wait_for_timeout(15_000)
-            page.screenshot(path="/tmp/demo-0.png")
-            page.get_by_text("Presso D005").first.wait_for(timeout=60_000)
-            page.screenshot(path="/tmp/demo-1-discovered.png")
+            _add_boots(page, base, "Presso E008", demo["pin"])
+            _add_boots(page, base, "Presso D005", None)
+            assert _state(base, token, "switch.presso_e008")["state"] == "off"
+            page.goto(f"{base}/leg-boots/leg-boots")
+            tile = page.locator("hui-tile-card", has_text="Leg boots").first
+            tile.wait_for()
+            tile.locator("ha-tile-icon").click()  # the tile's icon toggles the session
+            deadline = time.monotonic() + 90
+            peak = 0
+            chambers = [
+                f"sensor.presso_d005_{leg}_chamber_{k}"
+                for leg in ("left", "right")
+                for k in range(1, 6)
+            ]
+            while time.monotonic() < deadline and peak < 20:
+                time.sleep(2)
+                values = [_state(base, token, entity_id)["state"] for entity_id in chambers]
+                peak = max(peak, *(int(v) for v in values if v.isdigit()))
+            assert _state(base, token, "switch.presso_d005")["state"] == "on"
+            assert _state(base, token, "sensor.presso_d005_session_state")["state"] == "running"
+            assert peak >= 20, "chamber pressures rise during the session"
+            page.wait_for_timeout(3000)
+            SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(SCREENSHOT))
+        except Exception:
+            page.screenshot(path=str(ROOT / ".demo" / "failure.png"))
+            raise
         finally:
-            page.screenshot(path="/tmp/demo-last.png")
             browser.close()
-    assert token
