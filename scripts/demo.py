@@ -128,11 +128,31 @@ def onboard(base: str, password: str) -> None:
     )
 
 
+def ensure_turbojpeg() -> None:
+    """Home Assistant's camera component (imported by the frontend) loads libturbojpeg."""
+    import ctypes.util
+
+    if ctypes.util.find_library("turbojpeg"):
+        return
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        print("demo: installing libturbojpeg0 (Debian)", flush=True)
+        subprocess.run(["apt-get", "update", "-qq"], check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            ["apt-get", "install", "-y", "-qq", "libturbojpeg0"],
+            check=True, stdout=subprocess.DEVNULL, env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+        )  # fmt: skip
+        return
+    raise SystemExit(
+        "The demo needs libturbojpeg: install it (Debian: apt-get install libturbojpeg0)"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, default=8123)
     parser.add_argument("--config", type=Path, default=ROOT / ".demo" / "config")
     args = parser.parse_args()
+    ensure_turbojpeg()
     pin = f"{secrets.randbelow(10**6):06d}"
     prepare(args.config)
     password = secrets.token_urlsafe(9)
