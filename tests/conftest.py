@@ -65,3 +65,22 @@ async def proxy(hass: Any, bluetooth_ready: None, radio: SimRadio) -> Any:
     for link in list(radio.links.values()):
         link.lose_link()
     unregister()
+
+
+@pytest.fixture
+def no_errors_logged(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """Fail a scenario that logged an unhandled exception or an error of ours."""
+    import logging
+
+    yield
+    bad = [
+        record
+        for record in caplog.get_records("call")
+        if record.levelno >= logging.ERROR
+        and (
+            record.name.startswith(("custom_components", "presso_sim"))
+            or "never retrieved" in record.getMessage()
+            or "Error doing job" in record.getMessage()
+        )
+    ]
+    assert not bad, [f"{r.name}: {r.getMessage()}" for r in bad]

@@ -18,6 +18,8 @@ from presso_sim.proxy import VirtualProxy
 
 from .harness import DUO, PRO, Boots
 
+pytestmark = pytest.mark.usefixtures("no_errors_logged")
+
 SWITCH = "switch.presso_d005"
 PRESSURE = "number.presso_d005_pressure"
 

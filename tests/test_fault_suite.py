@@ -17,6 +17,8 @@ from presso_sim.proxy import VirtualProxy
 
 from .harness import DUO, PRO, Boots
 
+pytestmark = pytest.mark.usefixtures("no_errors_logged")
+
 
 async def _within(seconds: float, condition: object) -> None:
     loop = asyncio.get_running_loop()

@@ -20,6 +20,8 @@ from presso_sim.proxy import VirtualProxy
 
 from .harness import DUO, PRO, Boots
 
+pytestmark = pytest.mark.usefixtures("no_errors_logged")
+
 P = "presso_e008"
 
 
