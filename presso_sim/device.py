@@ -344,7 +344,10 @@ class SimulatedBoots:
             return
         frame = encode_frame(c.NOTIFICATION_SEQUENCE, message.TYPE, message.to_bytes())
         if self._outbox is not None:
-            self._outbox.append(frame)
+            # after a command: the new STATUS first, then the events it caused
+            self._outbox.insert(
+                0 if isinstance(message, DeviceStatus) else len(self._outbox), frame
+            )
         else:
             self._send(frame)
 

@@ -172,3 +172,19 @@ async def test_two_boots_through_one_proxy(
 
 
 DOMAIN_SWITCH = "switch"
+
+
+async def test_following_a_session_with_a_wrong_pin_does_not_lock_out(
+    hass: HomeAssistant, proxy: VirtualProxy
+) -> None:
+    boots = Boots(hass, proxy, SimulatedBoots(DUO, 2, pin="111111"))
+    await boots.add_entry(pin="999999")
+    boots.device.press_button("start")
+    for _ in range(5):
+        await boots.advertise()
+        await asyncio.sleep(0.05)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert boots.device._failed_auth == 1  # one try, then it waits for the new PIN
+    flows = hass.config_entries.flow.async_progress_by_handler("presso_boots")
+    assert [f["context"]["source"] for f in flows] == ["reauth"]
+    assert boots.state(SWITCH) == "on"  # still known from the advertisements

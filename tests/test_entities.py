@@ -193,6 +193,7 @@ async def test_start_session_action_pause_resume_and_events(
     assert started is not None
     assert started.attributes["event_type"] == "started"
     assert started.attributes["source"] == "app"
+    assert (started.attributes["program"], started.attributes["pressure"]) == ("gradient", 90)
     assert pro.state(f"sensor.{P}_session_state") == "running"
     await hass.services.async_call(DOMAIN, "pause_session", {"device_id": device_id}, blocking=True)
     assert pro.device.state == 2

@@ -145,6 +145,7 @@ class PressoCoordinator(DataUpdateCoordinator[PressoData]):
         self._stop_task: asyncio.Task[None] | None = None
         self._published_at = 0.0
         self._release_when_idle = False
+        self._pin_refused = False
         self._event_listeners: list[Callable[[str, dict[str, Any]], None]] = []
         self.connected_seconds = 0.0
         self._connected_since: float | None = None
@@ -379,12 +380,15 @@ class PressoCoordinator(DataUpdateCoordinator[PressoData]):
                 raise OutOfConnectionSlotsError(f"no free connection slot near {self.address}")
             try:
                 info = await self.client.connect()
-            except AuthenticationError:
-                self.config_entry.async_start_reauth(self.hass)
-                raise
             except LockedOutError:
+                self._pin_refused = True
                 repairs.async_create_lockout_issue(self.hass, self.config_entry)
                 raise
+            except AuthenticationError:
+                self._pin_refused = True
+                self.config_entry.async_start_reauth(self.hass)
+                raise
+            self._pin_refused = False
             repairs.async_delete_lockout_issue(self.hass, self.config_entry)
             self.connected = True
             self._connected_since = time.monotonic()
@@ -450,6 +454,8 @@ class PressoCoordinator(DataUpdateCoordinator[PressoData]):
     @callback
     def _async_follow_session(self) -> None:
         """Connect (with backoff) to follow a session the boots are running."""
+        if self._pin_refused:
+            return  # background retries would lock the PIN out; wait for reauth
         if self._follow_task and not self._follow_task.done():
             return
         self._follow_task = self.config_entry.async_create_background_task(
@@ -466,6 +472,8 @@ class PressoCoordinator(DataUpdateCoordinator[PressoData]):
                 await self.async_ensure_connected()
             except PressoError as err:
                 self.last_error = type(err).__name__
+                if self._pin_refused:
+                    return  # reauthentication is pending; retrying would lock the PIN out
                 _LOGGER.debug("%s: cannot follow the session yet: %s", self.name, err)
                 delay = min(cap, delay * 2 or first)
 
@@ -561,6 +569,9 @@ class PressoCoordinator(DataUpdateCoordinator[PressoData]):
                 await self.async_ensure_connected()
                 await self.client.stop()
             except PressoError as err:
+                if self._pin_refused:
+                    _LOGGER.warning("%s: cannot stop: the PIN is not accepted", self.name)
+                    return  # reauthentication is pending; retrying would lock the PIN out
                 _LOGGER.warning("%s: stop not confirmed yet, retrying: %s", self.name, err)
                 delay = min(cap, delay * 2)
             else:
