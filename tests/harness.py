@@ -17,7 +17,8 @@ from custom_components.presso_boots.const import (
     CONF_PIN,
     DOMAIN,
 )
-from custom_components.presso_boots.coordinator import PressoCoordinator, info_to_dict
+from custom_components.presso_boots.coordinator import PressoCoordinator
+from custom_components.presso_boots.data import info_to_dict
 from presso_sim import SimulatedBoots
 from presso_sim.proxy import VirtualProxy
 

@@ -30,7 +30,7 @@ from .const import (
     DOMAIN,
     IDLE_DISCONNECT_RANGE,
 )
-from .coordinator import info_from_dict, info_to_dict
+from .data import info_from_dict, info_to_dict
 from .errors import error_key
 from .presso_ble import (
     AuthenticationError,

@@ -13,7 +13,6 @@ import logging
 import random
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, fields, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -44,6 +43,7 @@ from .const import (
     TELEMETRY_INTERVAL,
     UNKNOWN,
 )
+from .data import PressoData, info_from_dict, info_to_dict, merge_advertisement, merge_status
 from .errors import to_ha_error
 from .presso_ble import (
     Advertisement,
@@ -64,7 +64,6 @@ from .presso_ble import (
     Telemetry,
     parse_manufacturer_data,
 )
-from .presso_ble.const import AdvertisementFlag, PowerFlag
 from .settings import SessionLimits
 
 _LOGGER = logging.getLogger(__name__)
@@ -74,44 +73,6 @@ _LOGGER = logging.getLogger(__name__)
 OWN_FLAG_GRACE = 3.0
 
 type PressoConfigEntry = ConfigEntry[PressoCoordinator]
-
-
-@dataclass(slots=True)
-class PressoData:
-    """What the entities show; merged from advertisements and the connection."""
-
-    state: SessionState | None = None
-    program: int | None = None
-    pressure: int | None = None
-    duration: int | None = None
-    legs: int | None = None
-    zones: int | None = None
-    session_ends: datetime | None = None
-    battery: int | None = None
-    charging: bool = False
-    fault: int = 0
-    lifetime_sessions: int | None = None
-    lifetime_seconds: int | None = None
-    pressures: tuple[int, ...] | None = None
-    rssi: int | None = None
-
-    @property
-    def session_active(self) -> bool:
-        """A session runs or is paused."""
-        return self.state in (SessionState.RUNNING, SessionState.PAUSED)
-
-
-def info_to_dict(info: DeviceInfo) -> dict[str, Any]:
-    """DeviceInfo as stored in the config entry (without the nonce)."""
-    data = {field.name: getattr(info, field.name) for field in fields(info)}
-    data["serial_raw"] = info.serial_raw.hex()
-    data.pop("nonce")
-    return data
-
-
-def info_from_dict(data: dict[str, Any]) -> DeviceInfo:
-    """Inverse of ``info_to_dict``."""
-    return DeviceInfo(**{**data, "serial_raw": bytes.fromhex(data["serial_raw"]), "nonce": b""})
 
 
 class PressoCoordinator(DataUpdateCoordinator[PressoData]):
@@ -228,27 +189,7 @@ class PressoCoordinator(DataUpdateCoordinator[PressoData]):
             self.async_update_listeners()
 
     def _merge_advertisement(self, adv: Advertisement) -> bool:
-        flags = adv.flags
-        if AdvertisementFlag.FAULT in flags:
-            state = SessionState.FAULT
-        elif AdvertisementFlag.PAUSED in flags:
-            state = SessionState.PAUSED
-        elif AdvertisementFlag.SESSION_ACTIVE in flags:
-            state = SessionState.RUNNING
-        else:
-            state = SessionState.IDLE
-        new = replace(
-            self.data,
-            state=state,
-            program=adv.program,
-            pressure=adv.target_pressure,
-            duration=adv.duration_minutes,
-            battery=adv.battery,
-            charging=AdvertisementFlag.CHARGING in flags,
-            fault=int(adv.fault),
-        )
-        if not new.session_active:
-            new.pressures = None
+        new = merge_advertisement(self.data, adv)
         new.session_ends = self._session_end(new, adv.remaining_seconds)
         return self._commit(new)
 
@@ -264,22 +205,7 @@ class PressoCoordinator(DataUpdateCoordinator[PressoData]):
     # --- notifications from the connection -----------------------------------------
 
     def _on_status(self, status: DeviceStatus) -> None:
-        new = replace(
-            self.data,
-            state=SessionState(status.state) if status.state in SessionState else None,
-            program=status.program,
-            pressure=status.target_pressure,
-            duration=status.duration_minutes,
-            legs=status.legs,
-            zones=status.zones,
-            battery=None if status.battery == 0xFF else status.battery,
-            charging=bool(status.power_flags & PowerFlag.CHARGING),
-            fault=int(status.fault),
-            lifetime_sessions=status.lifetime_sessions,
-            lifetime_seconds=status.lifetime_seconds,
-        )
-        if not new.session_active:
-            new.pressures = None
+        new = merge_status(self.data, status)
         new.session_ends = self._session_end(new, status.remaining_seconds)
         if self._commit(new):
             self.async_update_listeners()

@@ -1,0 +1,100 @@
+"""What the entities show, and how advertisements and STATUS fill it in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+from datetime import datetime
+from typing import Any
+
+from .presso_ble import Advertisement, DeviceInfo, DeviceStatus, SessionState
+from .presso_ble.const import BATTERY_UNKNOWN, AdvertisementFlag, PowerFlag
+
+
+@dataclass(slots=True)
+class PressoData:
+    """One pair of boots as last heard, over the air or over the link."""
+
+    state: SessionState | None = None
+    program: int | None = None
+    pressure: int | None = None
+    duration: int | None = None
+    legs: int | None = None
+    zones: int | None = None
+    session_ends: datetime | None = None
+    battery: int | None = None
+    charging: bool = False
+    fault: int = 0
+    lifetime_sessions: int | None = None
+    lifetime_seconds: int | None = None
+    pressures: tuple[int, ...] | None = None
+    rssi: int | None = None
+
+    @property
+    def session_active(self) -> bool:
+        """A session runs or is paused."""
+        return self.state in (SessionState.RUNNING, SessionState.PAUSED)
+
+
+def _advertised_state(flags: AdvertisementFlag) -> SessionState:
+    if AdvertisementFlag.FAULT in flags:
+        return SessionState.FAULT
+    if AdvertisementFlag.PAUSED in flags:
+        return SessionState.PAUSED
+    if AdvertisementFlag.SESSION_ACTIVE in flags:
+        return SessionState.RUNNING
+    return SessionState.IDLE
+
+
+def merge_advertisement(data: PressoData, adv: Advertisement) -> PressoData:
+    """The data with what an advertisement says (it carries no legs, zones or lifetime)."""
+    return _settle(
+        replace(
+            data,
+            state=_advertised_state(adv.flags),
+            program=adv.program,
+            pressure=adv.target_pressure,
+            duration=adv.duration_minutes,
+            battery=adv.battery,
+            charging=AdvertisementFlag.CHARGING in adv.flags,
+            fault=int(adv.fault),
+        )
+    )
+
+
+def merge_status(data: PressoData, status: DeviceStatus) -> PressoData:
+    """The data with a full STATUS from the link."""
+    return _settle(
+        replace(
+            data,
+            state=SessionState(status.state) if status.state in SessionState else None,
+            program=status.program,
+            pressure=status.target_pressure,
+            duration=status.duration_minutes,
+            legs=status.legs,
+            zones=status.zones,
+            battery=None if status.battery == BATTERY_UNKNOWN else status.battery,
+            charging=bool(status.power_flags & PowerFlag.CHARGING),
+            fault=int(status.fault),
+            lifetime_sessions=status.lifetime_sessions,
+            lifetime_seconds=status.lifetime_seconds,
+        )
+    )
+
+
+def _settle(data: PressoData) -> PressoData:
+    if not data.session_active:
+        data.pressures = None  # the chambers are empty or venting
+    return data
+
+
+def info_to_dict(info: DeviceInfo) -> dict[str, Any]:
+    """DeviceInfo as stored in the config entry (without the nonce)."""
+    stored = {field.name: getattr(info, field.name) for field in fields(info)}
+    stored["serial_raw"] = info.serial_raw.hex()
+    stored.pop("nonce")
+    return stored
+
+
+def info_from_dict(stored: dict[str, Any]) -> DeviceInfo:
+    """Inverse of ``info_to_dict``."""
+    return DeviceInfo(**{**stored, "serial_raw": bytes.fromhex(stored["serial_raw"]), "nonce": b""})
