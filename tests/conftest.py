@@ -7,11 +7,16 @@ from typing import Any
 
 import bleak_retry_connector
 import pytest
+from hypothesis import settings
 
 # Imported at module level so our package is found before the test plugin's
 # config dir mounts its own custom_components package.
 import custom_components.presso_boots  # noqa: F401
 from presso_sim import SimRadio
+
+# Property tests check behaviour, not speed: no per-example deadline on a busy CI machine.
+settings.register_profile("presso", deadline=None)
+settings.load_profile("presso")
 
 
 @pytest.fixture
