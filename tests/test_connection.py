@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from homeassistant.core import HomeAssistant
@@ -188,3 +189,26 @@ async def test_following_a_session_with_a_wrong_pin_does_not_lock_out(
     flows = hass.config_entries.flow.async_progress_by_handler("presso_boots")
     assert [f["context"]["source"] for f in flows] == ["reauth"]
     assert boots.state(SWITCH) == "on"  # still known from the advertisements
+
+
+async def test_a_session_that_ends_while_the_link_is_down_still_fires_its_event(
+    hass: HomeAssistant, duo: Boots, freezer: Any
+) -> None:
+    duo.clock = freezer
+    await hass.services.async_call(DOMAIN_SWITCH, "turn_on", {"entity_id": SWITCH}, blocking=True)
+    await hass.services.async_call(
+        "number",
+        "set_value",
+        {"entity_id": "number.presso_d005_session_length", "value": 5},
+        blocking=True,
+    )
+    await duo.run(4 * 60 + 50)
+    duo.faults.out_of_range = True
+    duo.proxy.radio.drop_link(DUO)
+    await duo.run(30)  # the boots finish on their own while we cannot reach them
+    assert duo.device.state == SessionState.IDLE
+    event = hass.states.get("event.presso_d005_session")
+    assert event is not None
+    assert event.attributes["event_type"] == "finished"
+    assert event.attributes["duration"] == 5
+    assert duo.state(SWITCH) == "off"

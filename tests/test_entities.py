@@ -211,6 +211,9 @@ async def test_start_session_action_pause_resume_and_events(
         finished.attributes["pressure"],
         finished.attributes["duration"],
     ) == ("gradient", 90, 5)
+    kinds = [e.data["new_state"].attributes.get("event_type") for e in events]
+    assert kinds.count("started") == 1
+    assert kinds.count("finished") == 1  # never reported twice
     assert pro.state(f"switch.{P}") == "off"
     assert pro.state(f"sensor.{P}_lifetime_sessions") == "1"
     await hass.services.async_call(

@@ -71,6 +71,9 @@ _LOGGER = logging.getLogger(__name__)
 #: An advertisement saying "a central is connected" this soon after our own
 #: link closed may still describe our own link.
 OWN_FLAG_GRACE = 3.0
+#: A session that was this close to its end when the link went down is taken
+#: as finished when it is next seen idle (else as stopped).
+MISSED_END_TOLERANCE = timedelta(seconds=30)
 
 type PressoConfigEntry = ConfigEntry[PressoCoordinator]
 
@@ -107,6 +110,7 @@ class PressoCoordinator(DataUpdateCoordinator[PressoData]):
         self._published_at = 0.0
         self._release_when_idle = False
         self._pin_refused = False
+        self._end_reported = True
         self._event_listeners: list[Callable[[str, dict[str, Any]], None]] = []
         self.connected_seconds = 0.0
         self._connected_since: float | None = None
@@ -189,9 +193,12 @@ class PressoCoordinator(DataUpdateCoordinator[PressoData]):
             self.async_update_listeners()
 
     def _merge_advertisement(self, adv: Advertisement) -> bool:
-        new = merge_advertisement(self.data, adv)
+        old = self.data
+        new = merge_advertisement(old, adv)
         new.session_ends = self._session_end(new, adv.remaining_seconds)
-        return self._commit(new)
+        changed = self._commit(new)
+        self._report_missed_end(old)
+        return changed
 
     @callback
     def _async_on_unavailable(self, _info: bluetooth.BluetoothServiceInfoBleak) -> None:
@@ -230,17 +237,40 @@ class PressoCoordinator(DataUpdateCoordinator[PressoData]):
         self._release_when_idle = kind in ("finished", "aborted") or (
             kind == "stopped" and event.argument != EventSource.CENTRAL
         )
-        data: dict[str, Any] = {
-            "program": PROGRAM_KEYS.get(self.data.program or 0, UNKNOWN),
-            "pressure": self.data.pressure,
-            "duration": self.data.duration,
-        }
+        data = self._session_data()
         if event.code == EventCode.SESSION_ABORTED:
             data["fault"] = FAULT_KEYS.get(event.argument, UNKNOWN)
         elif event.code != EventCode.SESSION_COMPLETED:
             data["source"] = EVENT_SOURCES[event.argument] if event.argument < 3 else UNKNOWN
+        self._fire(kind, data)
+
+    def _session_data(self, data: PressoData | None = None) -> dict[str, Any]:
+        data = data or self.data
+        return {
+            "program": PROGRAM_KEYS.get(data.program or 0, UNKNOWN),
+            "pressure": data.pressure,
+            "duration": data.duration,
+        }
+
+    def _fire(self, kind: str, data: dict[str, Any]) -> None:
+        if kind != "started":
+            self._end_reported = True
         for listener in self._event_listeners:
             listener(kind, data)
+
+    def _report_missed_end(self, old: PressoData) -> None:
+        """A session ended while the link was down: say so, as the boots would have."""
+        new = self.data
+        if not old.session_active or new.session_active or self._end_reported:
+            return
+        data = self._session_data(old)
+        if new.fault:
+            kind, data["fault"] = "aborted", FAULT_KEYS.get(new.fault, UNKNOWN)
+        elif old.session_ends and old.session_ends - dt_util.utcnow() <= MISSED_END_TOLERANCE:
+            kind = "finished"
+        else:
+            kind, data["source"] = "stopped", UNKNOWN
+        self._fire(kind, data)
 
     @callback
     def async_add_event_listener(
@@ -276,6 +306,8 @@ class PressoCoordinator(DataUpdateCoordinator[PressoData]):
     def _commit(self, new: PressoData) -> bool:
         if new == self.data:
             return False
+        if new.session_active and not self.data.session_active:
+            self._end_reported = False
         fault_changed = new.fault != self.data.fault
         self.data = new
         if fault_changed:
@@ -322,7 +354,9 @@ class PressoCoordinator(DataUpdateCoordinator[PressoData]):
             status = await self.client.get_status()
             if status.session_active:
                 await self.client.set_telemetry(TELEMETRY_INTERVAL)
+            before = self.data
             self._on_status(status)
+            self._report_missed_end(before)
             _LOGGER.debug("%s: connected", self.name)
 
     def _paths_full(self) -> bool:
