@@ -45,6 +45,18 @@ class Boots:
         return coordinator
 
     @property
+    def device_id(self) -> str:
+        """Home Assistant's device registry id of these boots."""
+        from homeassistant.helpers import device_registry as dr
+
+        assert self.entry is not None
+        device = dr.async_get(self.hass).async_get_device_by_identifier(
+            (DOMAIN, self.device.address), self.entry.entry_id
+        )
+        assert device is not None
+        return device.id
+
+    @property
     def faults(self) -> Any:
         return self.proxy.radio.faults[self.device.address]
 

@@ -30,12 +30,7 @@ async def _boots(hass: HomeAssistant, proxy: VirtualProxy) -> tuple[Boots, str]:
     boots = Boots(hass, proxy, SimulatedBoots(DUO, 2))
     await boots.add_entry()
     await boots.advertise()
-    from homeassistant.helpers import device_registry as dr
-
-    assert boots.entry is not None
-    device = dr.async_get(hass).async_get_device_by_identifier((DOMAIN, DUO), boots.entry.entry_id)
-    assert device is not None
-    return boots, device.id
+    return boots, boots.device_id
 
 
 @pytest.mark.parametrize("expected_lingering_timers", [True])  # the automation's next time trigger

@@ -165,11 +165,8 @@ async def test_no_entry_point_puts_a_pressure_above_the_cap_on_the_wire(
         receive(data)
 
     device.receive = spy  # type: ignore[method-assign]
-    from homeassistant.helpers import device_registry as dr
 
-    device_id = (
-        dr.async_get(hass).async_get_device_by_identifier((DOMAIN, PRO), boots.entry.entry_id).id
-    )
+    device_id = boots.device_id
     rng = random.Random(20261122)
     for _ in range(150):
         value = rng.choice((rng.randint(0, 255), rng.randrange(20, 205, 5), cap, cap + 5))
