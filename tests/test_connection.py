@@ -68,6 +68,8 @@ async def test_session_holds_connection_then_releases(hass: HomeAssistant, duo: 
     await hass.async_block_till_done()
     assert duo.device.central is not None  # a running session keeps the link
     assert duo.device.telemetry_interval == 10
+    await _set_pressure(hass, 60)
+    assert duo.device.counters.executed[0x19] == 1  # telemetry asked once per link
     await hass.services.async_call(DOMAIN_SWITCH, "turn_off", {"entity_id": SWITCH}, blocking=True)
     await duo.run(5)
     assert duo.state("sensor.presso_d005_session_state") == "idle"

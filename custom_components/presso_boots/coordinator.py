@@ -110,6 +110,7 @@ class PressoCoordinator(DataUpdateCoordinator[PressoData]):
         self._published_at = 0.0
         self._release_when_idle = False
         self._pin_refused = False
+        self._telemetry_on = False
         self._end_reported = True
         self._event_listeners: list[Callable[[str, dict[str, Any]], None]] = []
         self.connected_seconds = 0.0
@@ -350,13 +351,12 @@ class PressoCoordinator(DataUpdateCoordinator[PressoData]):
             repairs.async_delete_lockout_issue(self.hass, self.config_entry)
             self.connected = True
             self._connected_since = time.monotonic()
+            self._telemetry_on = False  # the boots turn it off on every connect
             self._remember_info(info)
-            status = await self.client.get_status()
-            if status.session_active:
-                await self.client.set_telemetry(TELEMETRY_INTERVAL)
             before = self.data
-            self._on_status(status)
+            self._on_status(await self.client.get_status())
             self._report_missed_end(before)
+            await self._ensure_telemetry()
             _LOGGER.debug("%s: connected", self.name)
 
     def _paths_full(self) -> bool:
@@ -382,14 +382,19 @@ class PressoCoordinator(DataUpdateCoordinator[PressoData]):
         try:
             await self.async_ensure_connected()
             result = await action(self.client)
+            await self._ensure_telemetry()
         except PressoError as err:
             self.last_error = type(err).__name__
             raise to_ha_error(err, self.name) from err
         finally:
             self._after_state_change()
-        if self.data.session_active and self.client.is_connected:
-            await self.client.set_telemetry(TELEMETRY_INTERVAL)
         return result
+
+    async def _ensure_telemetry(self) -> None:
+        """Chamber pressures every second while a session runs; asked once per link."""
+        if self.data.session_active and self.client.is_connected and not self._telemetry_on:
+            await self.client.set_telemetry(TELEMETRY_INTERVAL)
+            self._telemetry_on = True
 
     def _schedule_idle_disconnect(self, delay: float | None = None) -> None:
         self._cancel_idle_timer()
@@ -423,19 +428,32 @@ class PressoCoordinator(DataUpdateCoordinator[PressoData]):
         )
 
     async def _follow_session(self) -> None:
+        await self._while_session_active(self.async_ensure_connected, first_delay=0.0)
+
+    async def _while_session_active(
+        self, attempt: Callable[[], Awaitable[None]], first_delay: float
+    ) -> bool:
+        """Retry ``attempt`` with backoff and jitter until it works or the session ends.
+
+        Gives up when the boots refuse the PIN: retrying would lock it out.
+        """
         first, cap, jitter = RECONNECT_BACKOFF
-        delay = 0.0
-        while self.data.session_active and not self.client.is_connected:
+        delay = first_delay
+        while self.data.session_active:
             if delay:
                 await asyncio.sleep(delay * (1 + random.uniform(-jitter, jitter)))
             try:
-                await self.async_ensure_connected()
+                await attempt()
             except PressoError as err:
                 self.last_error = type(err).__name__
                 if self._pin_refused:
-                    return  # reauthentication is pending; retrying would lock the PIN out
-                _LOGGER.debug("%s: cannot follow the session yet: %s", self.name, err)
+                    _LOGGER.warning("%s: the PIN is not accepted; waiting for a new one", self.name)
+                    return False
+                _LOGGER.debug("%s: not yet, retrying: %s", self.name, err)
                 delay = min(cap, delay * 2 or first)
+            else:
+                return True
+        return False
 
     # --- what entities and actions ask for (all values pass SessionLimits) -------------
 
@@ -482,18 +500,14 @@ class PressoCoordinator(DataUpdateCoordinator[PressoData]):
         self, legs: int | None = None, zones_on: int = 0, zones_off: int = 0
     ) -> None:
         """Change which legs and chambers are used."""
-        await self.async_ensure_connected_or_raise()
-        data = self.data
-        zones = ((data.zones or self.info.all_zones) | zones_on) & ~zones_off
-        legs, zones = self.limits.check_zones(legs or data.legs or 3, zones)
-        await self.async_command(lambda client: client.set_zones(legs, zones))
 
-    async def async_ensure_connected_or_raise(self) -> None:
-        """Connect (to learn legs and zones, which only STATUS carries)."""
-        try:
-            await self.async_ensure_connected()
-        except PressoError as err:
-            raise to_ha_error(err, self.name) from err
+        async def change(client: PressoClient) -> None:
+            # computed once connected: only STATUS carries the legs and zones
+            data = self.data
+            zones = ((data.zones or self.info.all_zones) | zones_on) & ~zones_off
+            await client.set_zones(*self.limits.check_zones(legs or data.legs or 3, zones))
+
+        await self.async_command(change)
 
     async def async_pause(self) -> None:
         """Pause the session."""
@@ -521,19 +535,9 @@ class PressoCoordinator(DataUpdateCoordinator[PressoData]):
             ) from err
 
     async def _keep_stopping(self) -> None:
-        first, cap, jitter = RECONNECT_BACKOFF
-        delay = first
-        while self.data.session_active:
-            await asyncio.sleep(delay * (1 + random.uniform(-jitter, jitter)))
-            try:
-                await self.async_ensure_connected()
-                await self.client.stop()
-            except PressoError as err:
-                if self._pin_refused:
-                    _LOGGER.warning("%s: cannot stop: the PIN is not accepted", self.name)
-                    return  # reauthentication is pending; retrying would lock the PIN out
-                _LOGGER.warning("%s: stop not confirmed yet, retrying: %s", self.name, err)
-                delay = min(cap, delay * 2)
-            else:
-                _LOGGER.info("%s: stop landed", self.name)
-                return
+        async def stop() -> None:
+            await self.async_ensure_connected()
+            await self.client.stop()
+
+        if await self._while_session_active(stop, first_delay=RECONNECT_BACKOFF[0]):
+            _LOGGER.info("%s: stop landed", self.name)
