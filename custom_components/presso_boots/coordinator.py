@@ -113,6 +113,7 @@ class PressoCoordinator(DataUpdateCoordinator[PressoData]):
         self._telemetry_on = False
         self._end_reported = True
         self._event_listeners: list[Callable[[str, dict[str, Any]], None]] = []
+        self._telemetry_listeners: list[Callable[[Telemetry], None]] = []
         self.connected_seconds = 0.0
         self._connected_since: float | None = None
 
@@ -220,6 +221,8 @@ class PressoCoordinator(DataUpdateCoordinator[PressoData]):
         self._after_state_change()
 
     def _on_telemetry(self, telemetry: Telemetry) -> None:
+        for listener in self._telemetry_listeners:
+            listener(telemetry)
         now = dt_util.utcnow().timestamp()
         if now - self._published_at < PRESSURE_PUBLISH_INTERVAL:
             return
@@ -280,6 +283,12 @@ class PressoCoordinator(DataUpdateCoordinator[PressoData]):
         """Hear about sessions starting and ending."""
         self._event_listeners.append(listener)
         return lambda: self._event_listeners.remove(listener)
+
+    @callback
+    def async_subscribe_telemetry(self, listener: Callable[[Telemetry], None]) -> CALLBACK_TYPE:
+        """Hear every TELEMETRY frame as it arrives (about 1 Hz in a session), unthrottled."""
+        self._telemetry_listeners.append(listener)
+        return lambda: self._telemetry_listeners.remove(listener)
 
     def _on_disconnect(self, expected: bool) -> None:
         self.connected = False
