@@ -42,12 +42,12 @@ async def async_get_config_entry_diagnostics(
             "state": {
                 "available": coordinator.available,
                 "connected": coordinator.connected,
-                "last_error": coordinator.last_error,
+                "last_error": coordinator.link.last_error,
                 "data": {k: str(v) for k, v in asdict(coordinator.data).items()},
             },
             "connection": {
                 **asdict(coordinator.client.stats),
-                "connected_seconds": round(coordinator.connected_seconds, 1),
+                "connected_seconds": round(coordinator.link.connected_seconds, 1),
             },
             "recent_frames": [list(frame) for frame in coordinator.client.recent_frames],
         },

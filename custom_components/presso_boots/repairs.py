@@ -79,7 +79,7 @@ class ClearFaultFlow(RepairsFlow):
         if user_input is not None:
             coordinator = self._entry.runtime_data
             try:
-                await coordinator.async_command(lambda client: client.clear_fault())
+                await coordinator.async_clear_fault()
             except HomeAssistantError as err:
                 errors["base"] = err.translation_key or "cannot_connect"
             else:

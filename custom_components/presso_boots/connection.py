@@ -1,0 +1,278 @@
+"""Connection policy: one link to the boots, opened on demand and released when idle.
+
+Between sessions no connection is held: the state comes from advertisements,
+so ESPHome proxies keep their few connection slots free. A command opens the
+link; it closes after the idle delay once no session runs, or at once when the
+boots ended a session themselves and have vented. A link lost during a session
+is reopened with backoff and jitter until the session ends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from homeassistant.components import bluetooth
+from homeassistant.const import CONF_ADDRESS
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.helpers.event import async_call_later
+
+from . import repairs
+from .const import (
+    CONF_IDLE_DISCONNECT,
+    DEFAULT_IDLE_DISCONNECT,
+    RECONNECT_BACKOFF,
+    TELEMETRY_INTERVAL,
+)
+from .data import PressoData
+from .errors import to_ha_error
+from .presso_ble import (
+    Advertisement,
+    AuthenticationError,
+    DeviceBusyWithOtherCentralError,
+    DeviceInfo,
+    DeviceNotFoundError,
+    LockedOutError,
+    OutOfConnectionSlotsError,
+    PressoClient,
+    PressoError,
+    SessionState,
+)
+
+if TYPE_CHECKING:
+    from .coordinator import PressoConfigEntry
+
+_LOGGER = logging.getLogger(__name__)
+
+#: An advertisement saying "a central is connected" this soon after our own
+#: link closed may still describe our own link.
+OWN_FLAG_GRACE = 3.0
+
+
+class BootsLink:
+    """When to hold the one BLE connection to a pair of boots, and how to get it back."""
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: PressoConfigEntry,
+        client: PressoClient,
+        *,
+        state: Callable[[], PressoData],
+        on_connected: Callable[[DeviceInfo], Awaitable[None]],
+    ) -> None:
+        self.hass = hass
+        self.entry = entry
+        self.client = client
+        self.address: str = entry.data[CONF_ADDRESS]
+        self.name = entry.title
+        self._state = state
+        self._on_connected = on_connected
+        self.connected = False
+        self.connected_seconds = 0.0
+        self.last_error: str | None = None
+        self.other_central = False
+        #: The boots ended the session themselves: let go once they are idle.
+        self.release_when_idle = False
+        self._connected_since: float | None = None
+        self._disconnected_at = 0.0
+        self._lock = asyncio.Lock()
+        self._cancel_idle: CALLBACK_TYPE | None = None
+        self._follow_task: asyncio.Task[None] | None = None
+        self._stop_task: asyncio.Task[None] | None = None
+        self._pin_refused = False
+        self._telemetry_on = False
+
+    # --- what the radio tells us ----------------------------------------------------
+
+    @callback
+    def note_advertisement(self, adv: Advertisement) -> None:
+        """Another app holds the boots when they report a central and it is not us."""
+        self.other_central = (
+            adv.central_connected
+            and not self.connected
+            and time.monotonic() - self._disconnected_at > OWN_FLAG_GRACE
+        )
+
+    @callback
+    def note_disconnected(self) -> None:
+        """The link closed (asked for or not)."""
+        self.connected = False
+        self._disconnected_at = time.monotonic()
+        if self._connected_since is not None:
+            self.connected_seconds += self._disconnected_at - self._connected_since
+            self._connected_since = None
+
+    # --- opening the link ------------------------------------------------------------
+
+    async def async_ensure_connected(self) -> None:
+        """Open the link if it is not open; raise PressoError if it cannot be.
+
+        Reasons that need no radio time (asleep, held by another app, no free
+        slot on any proxy that hears the boots) are given before trying.
+        """
+        async with self._lock:
+            if self.client.is_connected:
+                return
+            if bluetooth.async_ble_device_from_address(self.hass, self.address, True) is None:
+                raise DeviceNotFoundError(f"{self.address} is asleep or out of range")
+            if self.other_central:
+                raise DeviceBusyWithOtherCentralError(f"{self.address} is held by another app")
+            if self._paths_full():
+                raise OutOfConnectionSlotsError(f"no free connection slot near {self.address}")
+            try:
+                info = await self.client.connect()
+            except LockedOutError:
+                self._pin_refused = True
+                repairs.async_create_lockout_issue(self.hass, self.entry)
+                raise
+            except AuthenticationError:
+                self._pin_refused = True
+                self.entry.async_start_reauth(self.hass)
+                raise
+            self._pin_refused = False
+            repairs.async_delete_lockout_issue(self.hass, self.entry)
+            self.connected = True
+            self._connected_since = time.monotonic()
+            self._telemetry_on = False  # the boots turn it off on every connect
+            await self._on_connected(info)
+            await self.async_ensure_telemetry()
+            _LOGGER.debug("%s: connected", self.name)
+
+    def _paths_full(self) -> bool:
+        """Every adapter or proxy that hears the boots has no free slot."""
+        paths = bluetooth.async_scanner_devices_by_address(self.hass, self.address, True)
+        allocations = [p.scanner.get_allocations() for p in paths]
+        return bool(allocations) and all(a is not None and a.free == 0 for a in allocations)
+
+    async def async_ensure_telemetry(self) -> None:
+        """Chamber pressures every second while a session runs; asked once per link."""
+        if self._state().session_active and self.client.is_connected and not self._telemetry_on:
+            await self.client.set_telemetry(TELEMETRY_INTERVAL)
+            self._telemetry_on = True
+
+    # --- running a command -------------------------------------------------------------
+
+    async def async_command[T](self, action: Callable[[PressoClient], Awaitable[T]]) -> T:
+        """Run one command over a link opened on demand; errors come back translated."""
+        self._cancel_idle_timer()
+        self.release_when_idle = False
+        try:
+            await self.async_ensure_connected()
+            result = await action(self.client)
+            await self.async_ensure_telemetry()
+        except PressoError as err:
+            self.last_error = type(err).__name__
+            raise to_ha_error(err, self.name) from err
+        finally:
+            self.settle()
+        return result
+
+    # --- letting go ---------------------------------------------------------------------
+
+    def settle(self) -> None:
+        """Hold the link while a session runs; otherwise schedule its release."""
+        data = self._state()
+        if data.session_active:
+            self._cancel_idle_timer()
+        elif self.connected and self.release_when_idle and data.state == SessionState.IDLE:
+            self.release_when_idle = False
+            self._schedule_idle_disconnect(0)
+        elif self.connected and self._cancel_idle is None:
+            self._schedule_idle_disconnect()
+
+    def _schedule_idle_disconnect(self, delay: float | None = None) -> None:
+        self._cancel_idle_timer()
+        if delay is None:
+            delay = self.entry.options.get(CONF_IDLE_DISCONNECT, DEFAULT_IDLE_DISCONNECT)
+        self._cancel_idle = async_call_later(self.hass, delay, self._idle_timeout)
+
+    def _cancel_idle_timer(self) -> None:
+        if self._cancel_idle:
+            self._cancel_idle()
+            self._cancel_idle = None
+
+    @callback
+    def _idle_timeout(self, _now: datetime) -> None:
+        self._cancel_idle = None
+        if self._state().session_active or self._lock.locked():
+            return
+        self.entry.async_create_background_task(
+            self.hass, self.client.disconnect(), f"{self.name} idle disconnect"
+        )
+
+    async def async_close(self) -> None:
+        """Stop every timer and retry, and close the link (unload)."""
+        self.async_stop_retries()
+        await self.client.disconnect()
+
+    @callback
+    def async_stop_retries(self) -> None:
+        """Cancel the idle timer and the background reconnects."""
+        self._cancel_idle_timer()
+        for task in (self._follow_task, self._stop_task):
+            if task:
+                task.cancel()
+
+    # --- getting the link back during a session --------------------------------------
+
+    @callback
+    def async_follow_session(self) -> None:
+        """Connect (with backoff) to follow a session the boots are running."""
+        if self._pin_refused:
+            return  # background retries would lock the PIN out; wait for reauth
+        if self._follow_task and not self._follow_task.done():
+            return
+        self._follow_task = self.entry.async_create_background_task(
+            self.hass, self._follow_session(), f"{self.name} follow session"
+        )
+
+    async def _follow_session(self) -> None:
+        await self._while_session_active(self.async_ensure_connected, first_delay=0.0)
+
+    @callback
+    def async_keep_stopping(self) -> None:
+        """Retry STOP in the background, through reconnects, until the session ends."""
+        if self._stop_task and not self._stop_task.done():
+            return
+        self._stop_task = self.entry.async_create_background_task(
+            self.hass, self._keep_stopping(), f"{self.name} stop"
+        )
+
+    async def _keep_stopping(self) -> None:
+        async def stop() -> None:
+            await self.async_ensure_connected()
+            await self.client.stop()
+
+        if await self._while_session_active(stop, first_delay=RECONNECT_BACKOFF[0]):
+            _LOGGER.info("%s: stop landed", self.name)
+
+    async def _while_session_active(
+        self, attempt: Callable[[], Awaitable[None]], first_delay: float
+    ) -> bool:
+        """Retry ``attempt`` with backoff and jitter until it works or the session ends.
+
+        Gives up when the boots refuse the PIN: retrying would lock it out.
+        """
+        first, cap, jitter = RECONNECT_BACKOFF
+        delay = first_delay
+        while self._state().session_active:
+            if delay:
+                await asyncio.sleep(delay * (1 + random.uniform(-jitter, jitter)))
+            try:
+                await attempt()
+            except PressoError as err:
+                self.last_error = type(err).__name__
+                if self._pin_refused:
+                    _LOGGER.warning("%s: the PIN is not accepted; waiting for a new one", self.name)
+                    return False
+                _LOGGER.debug("%s: not yet, retrying: %s", self.name, err)
+                delay = min(cap, delay * 2 or first)
+            else:
+                return True
+        return False
