@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import yaml
 
-from scripts.translations import render
+from scripts.translations import render_english
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "custom_components" / "presso_boots"
@@ -31,16 +32,8 @@ QUALITY_RULES = {
 }  # fmt: skip
 
 
-def _json(path: Path) -> dict:
+def _json(path: Path) -> dict[str, Any]:
     return json.loads(path.read_text(encoding="utf-8"))
-
-
-def _keys(tree: dict, prefix: str = "") -> set[str]:
-    keys = set()
-    for key, value in tree.items():
-        path = f"{prefix}.{key}" if prefix else key
-        keys |= _keys(value, path) if isinstance(value, dict) else {path}
-    return keys
 
 
 def _source() -> str:
@@ -68,15 +61,27 @@ def test_manifest_schema_and_key_order() -> None:
     )
 
 
-def test_translations_are_generated_and_complete() -> None:
-    assert (PACKAGE / "strings.json").read_text(encoding="utf-8") == render("en")
-    assert (PACKAGE / "translations" / "en.json").read_text(encoding="utf-8") == render("en")
-    assert (PACKAGE / "translations" / "es.json").read_text(encoding="utf-8") == render("es")
-    en, es = (
-        _keys(_json(PACKAGE / "translations" / "en.json")),
-        _keys(_json(PACKAGE / "translations" / "es.json")),
-    )
-    assert en == es
+def _leaves(node: Any, path: str = "") -> dict[str, str]:
+    if isinstance(node, dict):
+        return {
+            k: v for key, child in node.items() for k, v in _leaves(child, f"{path}::{key}").items()
+        }
+    return {path: node}
+
+
+def test_english_translation_is_strings_json_resolved() -> None:
+    """translations/en.json is what scripts/translations.py makes of strings.json."""
+    assert (PACKAGE / "translations" / "en.json").read_text(encoding="utf-8") == render_english()
+
+
+def test_spanish_has_every_string_with_the_same_placeholders() -> None:
+    en = _leaves(_json(PACKAGE / "translations" / "en.json"))
+    es = _leaves(_json(PACKAGE / "translations" / "es.json"))
+    assert set(en) == set(es)
+    placeholder = re.compile(r"\{(\w+)\}")
+    for key, text in en.items():
+        assert set(placeholder.findall(text)) == set(placeholder.findall(es[key])), key
+        assert "[%key:" not in es[key], key
 
 
 def test_translation_keys_used_in_code_exist() -> None:
