@@ -4,8 +4,10 @@ Not part of the integration: it follows docs/protocol-notes.md and the
 vendor's protocol v1 so the integration can be driven end to end.
 """
 
-from .device import MODELS, ConnectionRefused, ModelSpec, SimulatedBoots
+from .device import SimulatedBoots
+from .gatt import ConnectionRefused
 from .link import LinkFaults, SimLinkClient, SimRadio
+from .model import MODELS, ModelSpec
 
 __all__ = [
     "MODELS",

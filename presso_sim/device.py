@@ -11,12 +11,10 @@ from __future__ import annotations
 import asyncio
 import random
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 from custom_components.presso_boots.presso_ble import const as c
 from custom_components.presso_boots.presso_ble.advertisement import Advertisement
 from custom_components.presso_boots.presso_ble.const import (
-    CommandType,
     EventCode,
     EventSource,
     Fault,
@@ -25,93 +23,30 @@ from custom_components.presso_boots.presso_ble.const import (
     SessionState,
     Status,
 )
-from custom_components.presso_boots.presso_ble.exceptions import ProtocolError
-from custom_components.presso_boots.presso_ble.frames import FrameReassembler, encode_frame
 from custom_components.presso_boots.presso_ble.messages import (
-    Auth,
     Command,
     DeviceInfo,
     DeviceStatus,
     Event,
-    Hello,
-    Ping,
     SetDuration,
     SetPressure,
     SetProgram,
-    SetTelemetry,
     SetZones,
     Start,
     Telemetry,
-    auth_proof,
-    decode_command,
 )
 
+from .auth import PinLock
+from .chambers import Chambers, PumpView
+from .gatt import ControlPoint
+from .model import MODELS, Counters, FaultCauses, ModelSpec, Settings
 from .programs import PROGRAMS, TICK, Cycle
 
 BATTERY_DRAIN_PER_SECOND = 1 / 120
 CHARGE_PER_SECOND = 1 / 60
-LEAK_RATE = 5.0
 #: After a target change the over-pressure check keeps the higher target this long,
 #: so chambers above a lowered target vent instead of tripping.
 RETARGET_GRACE = 5.0
-
-
-@dataclass(frozen=True, slots=True)
-class ModelSpec:
-    """A model's envelope as its firmware reports it in HELLO."""
-
-    model_id: int
-    chambers: int
-    pressure_max: int
-    programs_mask: int
-    legs: int = 2
-    pressure_min: int = 20
-    pressure_step: int = 5
-    duration_min: int = 5
-    duration_max: int = 60
-    duration_step: int = 5
-
-
-MODELS: dict[int, ModelSpec] = {
-    Model.GO_4: ModelSpec(Model.GO_4, 4, 100, 0b001111),
-    Model.DUO_5: ModelSpec(Model.DUO_5, 5, 120, 0b111111),
-    Model.PRO_8: ModelSpec(Model.PRO_8, 8, 200, 0b111111),
-}
-
-
-class ConnectionRefused(Exception):
-    """The device will not accept this central now."""
-
-
-@dataclass(slots=True)
-class Settings:
-    """The one set of settings the device keeps."""
-
-    program: int = 1
-    pressure: int = 40
-    duration: int = c.DEFAULT_DURATION_MINUTES
-    legs: int = c.LEGS_BOTH
-    zones: int = 0
-
-
-@dataclass(slots=True)
-class FaultCauses:
-    """Test hooks: conditions that make the firmware fault."""
-
-    leak_chamber: int = 0
-    garment_missing: bool = False
-    overheat: bool = False
-    sensor_failure: bool = False
-
-
-@dataclass(slots=True)
-class Counters:
-    """What the device did, for tests that count executions."""
-
-    executed: dict[int, int] = field(default_factory=dict)
-    repeats_answered: int = 0
-    corrupt_frames: int = 0
-    sessions_started: int = 0
 
 
 class SimulatedBoots:
@@ -131,7 +66,6 @@ class SimulatedBoots:
     ) -> None:
         self.address = address
         self.spec = spec or MODELS[model]
-        self.pin = pin
         self.serial = serial
         self.firmware = firmware
         self.battery = battery
@@ -139,26 +73,19 @@ class SimulatedBoots:
         self.causes = FaultCauses()
         self.counters = Counters()
         self.now = 0.0
-        self.transmit: Callable[[bytes], None] | None = None
-        self.break_link: Callable[[], None] | None = None
-        self.central: str | None = None
         self.asleep = False
         self.busy_replies = 0
-        self._rng = random.Random(seed)
-        self._frames = FrameReassembler()
+        self.pin_lock = PinLock(pin, random.Random(seed))
+        self.link = ControlPoint(self)
         self.settings = Settings(zones=(1 << self.spec.chambers) - 1)
         self.lifetime_sessions = 0
         self.lifetime_seconds = 0.0
         self._power_cycle()
 
     def _power_cycle(self) -> None:
-        chambers = self.spec.legs * self.spec.chambers
         self.state = SessionState.IDLE
         self.fault = Fault.NONE
-        self.pressures = [0.0] * chambers
-        self.set_points = [0.0] * chambers
-        self.phase = Phase.IDLE
-        self.active = 0
+        self.chambers = Chambers(self.spec.legs, self.spec.chambers)
         self.elapsed = 0.0
         self.paused_for = 0.0
         self.cycles = 0
@@ -171,15 +98,24 @@ class SimulatedBoots:
         self._leak_timer = 0.0
         self._retarget_until = 0.0
         self._retarget_from = 0
-        self._failed_auth = 0
-        self._locked_until = -1.0
-        self._nonce: bytes | None = None
-        self._authenticated = False
-        self._last_seq = 0
-        self._last_response: bytes | None = None
+        self.pin_lock.power_cycle()
         self._low_battery_reported = self.battery <= c.LOW_BATTERY_PERCENT
         self._adv_signature = self._signature()
         self._status_signature = self._status_key()
+
+    @property
+    def pressures(self) -> list[float]:
+        """Each chamber's pressure, left leg first."""
+        return self.chambers.pressures
+
+    @property
+    def pin(self) -> str | None:
+        """The PIN printed under the controller (None: no PIN)."""
+        return self.pin_lock.pin
+
+    @pin.setter
+    def pin(self, value: str | None) -> None:
+        self.pin_lock.pin = value
 
     # --- what the world sees --------------------------------------------------
 
@@ -192,7 +128,7 @@ class SimulatedBoots:
             s.pressure_min, s.pressure_max, s.pressure_step,
             s.duration_min, s.duration_max, s.duration_step, s.programs_mask,
             *self.firmware, self.serial.encode("ascii")[:8].ljust(8, b"\0"),
-            self.pin is not None, self._nonce or bytes(c.NONCE_SIZE),
+            self.pin is not None, self.pin_lock.nonce or bytes(c.NONCE_SIZE),
         )  # fmt: skip
 
     @property
@@ -256,9 +192,9 @@ class SimulatedBoots:
 
     def telemetry(self) -> Telemetry:
         """TELEMETRY payload."""
+        air = self.chambers
         return Telemetry(
-            self.phase, self.active, self.spec.legs, self.spec.chambers,
-            tuple(min(255, round(p)) for p in self.pressures),
+            air.phase, air.active, self.spec.legs, self.spec.chambers, air.reading(),
         )  # fmt: skip
 
     def _signature(self) -> tuple[object, ...]:
@@ -274,170 +210,74 @@ class SimulatedBoots:
                 st.zones, st.battery, st.power_flags, st.fault, st.cycles,
                 st.lifetime_sessions)  # fmt: skip
 
-    # --- the link -----------------------------------------------------------------
+    # --- the link (its GATT side is gatt.ControlPoint) -----------------------------
+
+    @property
+    def central(self) -> str | None:
+        """Who is connected, if anyone."""
+        return self.link.central
+
+    @property
+    def transmit(self) -> Callable[[bytes], None] | None:
+        """Where frames to the host go while a central is connected."""
+        return self.link.transmit
+
+    @transmit.setter
+    def transmit(self, value: Callable[[bytes], None] | None) -> None:
+        self.link.transmit = value
+
+    @property
+    def break_link(self) -> Callable[[], None] | None:
+        """How the device drops the link from its side."""
+        return self.link.break_link
+
+    @break_link.setter
+    def break_link(self, value: Callable[[], None] | None) -> None:
+        self.link.break_link = value
 
     def connect_central(self, who: str = "host") -> None:
-        """A central connects; the device forgets the remembered sequence number."""
-        if self.asleep:
-            raise ConnectionRefused("device not found: asleep")
-        if self.central is not None:
-            raise ConnectionRefused("connection refused: another central is connected")
-        self.central = who
-        self._authenticated = False
-        self._nonce = None
-        self._last_seq = 0
-        self._last_response = None
+        """A central connects: HELLO, AUTH and telemetry start afresh."""
+        self.link.connect(who)
+        self.pin_lock.new_link()
         self.telemetry_interval = 0
-        self._frames.reset()
-        self._after_change()
+        self.after_change()
 
     def disconnect_central(self) -> None:
         """The central went away (or the link dropped)."""
-        self.central = None
-        self.transmit = None
-        self.break_link = None
+        self.link.disconnect()
         self.telemetry_interval = 0
         self.idle_for = 0.0
-        self._after_change()
+        self.after_change()
 
     def reboot(self) -> None:
         """Power cycle: the session, link, lockout and sequence memory are gone."""
-        if self.break_link is not None:
-            self.break_link()
+        if self.link.break_link is not None:
+            self.link.break_link()
         self.disconnect_central()
         self._power_cycle()
 
     def receive(self, data: bytes) -> None:
         """Bytes the host wrote to the control point."""
-        before = self._frames.discarded
-        frames = self._frames.feed(data)
-        if self._frames.discarded != before:
-            self.counters.corrupt_frames += 1
-        for frame in frames:
-            if frame.seq == 0 or frame.is_response:
-                continue
-            if frame.seq == self._last_seq and self._last_response is not None:
-                self.counters.repeats_answered += 1
-                self._send(self._last_response)
-                continue
-            outbox: list[bytes] = []
-            self._outbox = outbox
-            try:
-                status, body = self._execute(frame.type, frame.payload)
-                self._after_change()
-            finally:
-                self._outbox = None
-            response = encode_frame(frame.seq, frame.type | c.RESPONSE_BIT, bytes((status,)) + body)
-            self._last_seq, self._last_response = frame.seq, response
-            self._send(response)
-            for notification in outbox:
-                self._send(notification)
-
-    _outbox: list[bytes] | None = None
-
-    def _send(self, frame: bytes) -> None:
-        if self.transmit is not None:
-            self.transmit(frame)
+        self.link.receive(data)
 
     def _notify(self, message: DeviceStatus | Telemetry | Event) -> None:
-        if self.central is None:
-            return
-        frame = encode_frame(c.NOTIFICATION_SEQUENCE, message.TYPE, message.to_bytes())
-        if self._outbox is not None:
-            # after a command: the new STATUS first, then the events it caused
-            self._outbox.insert(
-                0 if isinstance(message, DeviceStatus) else len(self._outbox), frame
-            )
-        else:
-            self._send(frame)
+        self.link.notify(message)
 
     def _event(self, code: EventCode, argument: int = 0) -> None:
         self._notify(Event(code, argument))
 
     # --- commands -------------------------------------------------------------------
 
-    def _execute(self, command_type: int, payload: bytes) -> tuple[int, bytes]:
-        try:
-            command = decode_command(command_type, payload)
-        except ProtocolError:
-            known = command_type in CommandType._value2member_map_
-            return (Status.INVALID_PARAMETER if known else Status.UNKNOWN_COMMAND), b""
-        self.counters.executed[command_type] = self.counters.executed.get(command_type, 0) + 1
-        if self.busy_replies and command.TYPE not in (CommandType.HELLO, CommandType.PING):
-            self.busy_replies -= 1
-            return Status.BUSY, b""
-        if (
-            self.pin is not None
-            and not self._authenticated
-            and command.TYPE not in (CommandType.HELLO, CommandType.PING, CommandType.AUTH)
-        ):
-            return Status.PIN_REQUIRED, b""
-        return self._dispatch(command)
+    def set_telemetry(self, interval: int) -> int:
+        """SET_TELEMETRY: notifications every ``interval`` x 100 ms (0: off)."""
+        if interval > c.TELEMETRY_MAX_INTERVAL:
+            return Status.INVALID_PARAMETER
+        self.telemetry_interval = interval
+        self._telemetry_due = self.now
+        return Status.OK
 
-    def _dispatch(self, command: Command) -> tuple[int, bytes]:
-        match command:
-            case Hello(version=version):
-                if version == 0:
-                    return Status.INVALID_PARAMETER, b""
-                self._nonce = self._rng.randbytes(c.NONCE_SIZE)
-                return Status.OK, self.info.to_bytes()
-            case Auth(proof=proof):
-                return self._auth(proof), b""
-            case Ping(data=data):
-                return Status.OK, data
-        match command.TYPE:
-            case CommandType.GET_STATUS:
-                return Status.OK, self.status().to_bytes()
-            case CommandType.START:
-                assert isinstance(command, Start)
-                return self._start(command, EventSource.CENTRAL), b""
-            case CommandType.STOP:
-                self.stop(EventSource.CENTRAL)
-                return Status.OK, b""
-            case CommandType.PAUSE:
-                return self._pause(EventSource.CENTRAL), b""
-            case CommandType.RESUME:
-                return self._resume(EventSource.CENTRAL), b""
-            case CommandType.CLEAR_FAULT:
-                return self._clear_fault(), b""
-            case CommandType.SET_TELEMETRY:
-                assert isinstance(command, SetTelemetry)
-                if command.interval > c.TELEMETRY_MAX_INTERVAL:
-                    return Status.INVALID_PARAMETER, b""
-                self.telemetry_interval = command.interval
-                self._telemetry_due = self.now
-                return Status.OK, b""
-        return self._change_setting(command), b""
-
-    def _auth(self, proof: bytes) -> int:
-        if self.pin is None:
-            return Status.OK
-        if self.now < self._locked_until:
-            return Status.LOCKED_OUT
-        if self._nonce is None:
-            return Status.WRONG_STATE
-        if proof == auth_proof(self.pin, self._nonce):
-            self._authenticated = True
-            self._failed_auth = 0
-            return Status.OK
-        self._failed_auth += 1
-        if self._failed_auth >= c.MAX_FAILED_AUTH:
-            self._failed_auth = 0
-            self._locked_until = self.now + c.LOCKOUT_SECONDS
-        return Status.AUTH_FAILED
-
-    def _valid(self, s: Settings) -> bool:
-        spec = self.spec
-        return (bool(spec.programs_mask >> (s.program - 1) & 1) if s.program >= 1 else False) and (
-            spec.pressure_min <= s.pressure <= spec.pressure_max
-            and (s.pressure - spec.pressure_min) % spec.pressure_step == 0
-            and spec.duration_min <= s.duration <= min(spec.duration_max, 60)
-            and (s.duration - spec.duration_min) % spec.duration_step == 0
-            and 0 < s.legs < 1 << spec.legs
-            and 0 < s.zones < 1 << spec.chambers
-        )
-
-    def _change_setting(self, command: Command) -> int:
+    def change_setting(self, command: Command) -> int:
+        """SET_PRESSURE, SET_PROGRAM, SET_DURATION or SET_ZONES."""
         current = self.settings
         new = Settings(
             current.program, current.pressure, current.duration, current.legs, current.zones
@@ -453,7 +293,7 @@ class SimulatedBoots:
                 new.legs, new.zones = legs, zones
             case _:
                 return Status.UNKNOWN_COMMAND
-        if not self._valid(new):
+        if not new.valid_for(self.spec):
             return Status.INVALID_PARAMETER
         self._apply(new, EventSource.CENTRAL)
         return Status.OK
@@ -469,10 +309,10 @@ class SimulatedBoots:
             self._retarget_from = max(old.pressure, self._retarget_from)
             self._retarget_until = self.now + RETARGET_GRACE
             ratio = new.pressure / old.pressure
-            self.set_points = [p * ratio for p in self.set_points]
+            self.chambers.scale(ratio)
         if (new.legs, new.zones, new.program) != (old.legs, old.zones, old.program):
             self._cycle = None
-            self.set_points = [0.0] * len(self.set_points)
+            self.chambers.clear()
         if new.duration * 60 <= self.elapsed:
             self._finish(EventCode.SESSION_COMPLETED)
 
@@ -481,7 +321,7 @@ class SimulatedBoots:
         """Running or paused."""
         return self.state in (SessionState.RUNNING, SessionState.PAUSED)
 
-    def _start(self, command: Start, source: EventSource) -> int:
+    def start(self, command: Start, source: EventSource) -> int:
         if self.state == SessionState.FAULT:
             return Status.FAULT_ACTIVE
         s = self.settings
@@ -489,7 +329,7 @@ class SimulatedBoots:
             command.program or s.program, command.pressure or s.pressure,
             command.duration or s.duration, command.legs or s.legs, command.zones or s.zones,
         )  # fmt: skip
-        if not self._valid(new):
+        if not new.valid_for(self.spec):
             return Status.INVALID_PARAMETER
         self.settings = new
         if new != s:
@@ -498,7 +338,7 @@ class SimulatedBoots:
         self.elapsed = self.paused_for = 0.0
         self.cycles = 0
         self._cycle = None
-        self.set_points = [0.0] * len(self.set_points)
+        self.chambers.clear()
         self._status_due = self.now + c.STATUS_PERIOD_SECONDS
         self.lifetime_sessions += 1
         self.counters.sessions_started += 1
@@ -512,23 +352,22 @@ class SimulatedBoots:
 
     def _finish(self, code: EventCode, argument: int = 0) -> None:
         self.state = SessionState.FINISHING
-        self.phase, self.active = Phase.RELEASING, 0
-        self.set_points = [0.0] * len(self.set_points)
+        self.chambers.release()
         self._cycle = None
         self._event(code, argument)
 
-    def _pause(self, source: EventSource) -> int:
+    def pause(self, source: EventSource) -> int:
         if self.state == SessionState.FAULT:
             return Status.FAULT_ACTIVE
         if self.state != SessionState.RUNNING:
             return Status.WRONG_STATE
         self.state = SessionState.PAUSED
         self.paused_for = 0.0
-        self.set_points = list(self.pressures)
+        self.chambers.hold()
         self._event(EventCode.PAUSED, source)
         return Status.OK
 
-    def _resume(self, source: EventSource) -> int:
+    def resume(self, source: EventSource) -> int:
         if self.state == SessionState.FAULT:
             return Status.FAULT_ACTIVE
         if self.state != SessionState.PAUSED:
@@ -538,7 +377,7 @@ class SimulatedBoots:
         self._event(EventCode.RESUMED, source)
         return Status.OK
 
-    def _clear_fault(self) -> int:
+    def clear_fault(self) -> int:
         if self.state != SessionState.FAULT:
             return Status.OK
         if self._fault_cause() != Fault.NONE:
@@ -567,8 +406,7 @@ class SimulatedBoots:
         """Firmware safety: vent every chamber at once and hold state 4."""
         was_active = self.session_active
         self.state, self.fault = SessionState.FAULT, fault
-        self.phase, self.active = Phase.RELEASING, 0
-        self.set_points = [0.0] * len(self.set_points)
+        self.chambers.release()
         self._cycle = None
         self._event(EventCode.FAULT_RAISED, fault)
         if was_active:
@@ -576,7 +414,7 @@ class SimulatedBoots:
 
     def spike_pressure(self, chamber: int = 1, leg: int = 0, over: int = 30) -> None:
         """Test hook: a chamber jumps above its target (over-pressure)."""
-        self.pressures[leg * self.spec.chambers + chamber - 1] = self.settings.pressure + over
+        self.chambers.pressures[self.chambers.index(leg, chamber)] = self.settings.pressure + over
 
     # --- buttons ------------------------------------------------------------------------
 
@@ -586,15 +424,15 @@ class SimulatedBoots:
             self.asleep = False
             self.idle_for = 0.0
         elif action == "start":
-            self._start(Start(), EventSource.BUTTONS)
+            self.start(Start(), EventSource.BUTTONS)
         elif action == "stop":
             self.stop(EventSource.BUTTONS)
         elif action == "pause":
-            if self._pause(EventSource.BUTTONS) != Status.OK:
-                self._resume(EventSource.BUTTONS)
+            if self.pause(EventSource.BUTTONS) != Status.OK:
+                self.resume(EventSource.BUTTONS)
         else:
             raise ValueError(action)
-        self._after_change()
+        self.after_change()
 
     # --- the clock ---------------------------------------------------------------------
 
@@ -625,10 +463,11 @@ class SimulatedBoots:
             self.paused_for += TICK
             if self.paused_for >= c.PAUSE_LIMIT_SECONDS:
                 self._finish(EventCode.SESSION_STOPPED, EventSource.FIRMWARE)
-        self._pump(TICK)
+        self.chambers.pump(TICK, self.causes.leak_chamber)
         self._check_pressures()
-        if self.state == SessionState.FINISHING and self._vented():
-            self.state, self.phase, self.active = SessionState.IDLE, Phase.IDLE, 0
+        if self.state == SessionState.FINISHING and self.chambers.vented():
+            self.state = SessionState.IDLE
+            self.chambers.phase, self.chambers.active = Phase.IDLE, 0
         if self.state == SessionState.RUNNING:
             self.elapsed = round(self.elapsed + TICK, 6)
             self.lifetime_seconds += TICK
@@ -636,7 +475,7 @@ class SimulatedBoots:
                 self._finish(EventCode.SESSION_COMPLETED)
         self._idle_clock()
         self._periodic()
-        self._after_change()
+        self.after_change()
 
     def _power(self, dt: float) -> None:
         if self.external_power:
@@ -650,23 +489,13 @@ class SimulatedBoots:
 
     def _run_program(self) -> None:
         if self._cycle is None:
-            self._cycle = PROGRAMS[self.settings.program](_PumpView(self))
+            view = PumpView(self.chambers, lambda: self.settings)
+            self._cycle = PROGRAMS[self.settings.program](view)
         try:
             next(self._cycle)
         except StopIteration:
             self.cycles += 1
             self._cycle = None
-
-    def _pump(self, dt: float) -> None:
-        leak = self.causes.leak_chamber
-        for i, (pressure, goal) in enumerate(zip(self.pressures, self.set_points, strict=True)):
-            if leak and i % self.spec.chambers == leak - 1:
-                # the pump cannot keep a leaking chamber up: it loses air
-                self.pressures[i] = max(0.0, pressure - LEAK_RATE * dt)
-            elif goal > pressure:
-                self.pressures[i] = min(goal, pressure + c.INFLATE_RATE * dt)
-            elif goal < pressure:
-                self.pressures[i] = max(goal, pressure - c.VENT_RATE * dt)
 
     def _check_pressures(self) -> None:
         if self.state not in (SessionState.RUNNING, SessionState.PAUSED):
@@ -677,17 +506,13 @@ class SimulatedBoots:
         else:
             self._retarget_from = 0
         limit = min(target + c.OVER_TARGET_TRIP, self.spec.pressure_max + c.OVER_MAX_TRIP)
-        if any(p > limit for p in self.pressures):
+        if self.chambers.above(limit):
             self._trip(Fault.OVER_PRESSURE)
             return
-        short = any(goal - p > 1 for p, goal in zip(self.pressures, self.set_points, strict=True))
-        self._leak_timer = self._leak_timer + TICK if short else 0.0
+        self._leak_timer = self._leak_timer + TICK if self.chambers.short() else 0.0
         if self._leak_timer >= c.LEAK_TIMEOUT_SECONDS:
             self._leak_timer = 0.0
             self._trip(Fault.LEAK)
-
-    def _vented(self) -> bool:
-        return all(p <= 0 for p in self.pressures)
 
     def _idle_clock(self) -> None:
         if self.state == SessionState.IDLE and self.central is None and not self.asleep:
@@ -702,14 +527,14 @@ class SimulatedBoots:
             return
         if self.telemetry_interval and self.now + 1e-6 >= self._telemetry_due:
             self._telemetry_due = self.now + self.telemetry_interval * TICK
-            if self.state != SessionState.IDLE or not self._vented():
+            if self.state != SessionState.IDLE or not self.chambers.vented():
                 self._notify(self.telemetry())
         if self.session_active and self.now + 1e-6 >= self._status_due:
             self._status_due = self.now + c.STATUS_PERIOD_SECONDS
             self._notify(self.status())
             self._status_signature = self._status_key()
 
-    def _after_change(self) -> None:
+    def after_change(self) -> None:
         signature = self._signature()
         if signature != self._adv_signature:
             self._adv_signature = signature
@@ -718,54 +543,3 @@ class SimulatedBoots:
         if key != self._status_signature:
             self._status_signature = key
             self._notify(self.status())
-
-
-class _PumpView:
-    """The device seen through the Pump protocol the programs use."""
-
-    def __init__(self, device: SimulatedBoots) -> None:
-        self._device = device
-
-    @property
-    def target(self) -> int:
-        return self._device.settings.pressure
-
-    @property
-    def chambers(self) -> list[int]:
-        zones = self._device.settings.zones
-        return [k for k in range(1, self._device.spec.chambers + 1) if zones >> (k - 1) & 1]
-
-    @property
-    def phase(self) -> Phase:
-        return self._device.phase
-
-    @phase.setter
-    def phase(self, value: Phase) -> None:
-        self._device.phase = value
-
-    @property
-    def active(self) -> int:
-        return self._device.active
-
-    @active.setter
-    def active(self, value: int) -> None:
-        self._device.active = value
-
-    def _indexes(self, chamber: int) -> list[int]:
-        d = self._device
-        return [
-            leg * d.spec.chambers + chamber - 1
-            for leg in range(d.spec.legs)
-            if d.settings.legs >> leg & 1
-        ]
-
-    def set_point(self, chamber: int, pressure: float) -> None:
-        for i in self._indexes(chamber):
-            self._device.set_points[i] = pressure
-
-    def reached(self, chamber: int) -> bool:
-        d = self._device
-        return all(abs(d.pressures[i] - d.set_points[i]) <= 1 for i in self._indexes(chamber))
-
-    def vented(self) -> bool:
-        return self._device._vented()

@@ -30,7 +30,8 @@ from custom_components.presso_boots.presso_ble.const import (
 )
 from custom_components.presso_boots.presso_ble.frames import split_for_mtu
 
-from .device import ConnectionRefused, SimulatedBoots
+from .device import SimulatedBoots
+from .gatt import ConnectionRefused
 
 DEFAULT_MTU = 247
 

@@ -85,7 +85,7 @@ class Boots:
 
     async def add_entry(self, *, pin: str | None = None, **options: int) -> MockConfigEntry:
         """Configure the boots as a finished config flow would, and set them up."""
-        self.device._nonce = bytes(8)
+        self.device.pin_lock.nonce = bytes(8)
         entry = MockConfigEntry(
             domain=DOMAIN,
             title=self.device.local_name,

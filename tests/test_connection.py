@@ -187,7 +187,7 @@ async def test_following_a_session_with_a_wrong_pin_does_not_lock_out(
         await boots.advertise()
         await asyncio.sleep(0.05)
     await hass.async_block_till_done(wait_background_tasks=True)
-    assert boots.device._failed_auth == 1  # one try, then it waits for the new PIN
+    assert boots.device.pin_lock.failed_attempts == 1  # one try, then it waits for the new PIN
     flows = hass.config_entries.flow.async_progress_by_handler("presso_boots")
     assert [f["context"]["source"] for f in flows] == ["reauth"]
     assert boots.state(SWITCH) == "on"  # still known from the advertisements
