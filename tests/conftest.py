@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import bleak_retry_connector
 import pytest
+from homeassistant.core import HomeAssistant
 from hypothesis import settings
 
 # Imported at module level so our package is found before the test plugin's
 # config dir mounts its own custom_components package.
 import custom_components.presso_boots  # noqa: F401
 from presso_sim import SimRadio
+from presso_sim.proxy import VirtualProxy, register
 
 # Property tests check behaviour, not speed: no per-example deadline on a busy CI machine.
 settings.register_profile("presso", deadline=None)
@@ -50,7 +52,7 @@ def direct_radio(radio: SimRadio, monkeypatch: pytest.MonkeyPatch) -> Iterator[S
 
 @pytest.fixture
 async def bluetooth_ready(
-    hass: Any, mock_bluetooth: None, enable_custom_integrations: None
+    hass: HomeAssistant, mock_bluetooth: None, enable_custom_integrations: None
 ) -> None:
     """Home Assistant's real Bluetooth stack, with no local adapter."""
     from homeassistant.setup import async_setup_component
@@ -60,10 +62,10 @@ async def bluetooth_ready(
 
 
 @pytest.fixture
-async def proxy(hass: Any, bluetooth_ready: None, radio: SimRadio) -> Any:
+async def proxy(
+    hass: HomeAssistant, bluetooth_ready: None, radio: SimRadio
+) -> AsyncIterator[VirtualProxy]:
     """A virtual ESPHome-style proxy with 3 connection slots hearing the radio."""
-    from presso_sim.proxy import VirtualProxy, register
-
     virtual = VirtualProxy(radio)
     unregister = register(hass, virtual)
     yield virtual

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import CONF_ADDRESS
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -19,7 +19,7 @@ from custom_components.presso_boots.const import (
 )
 from custom_components.presso_boots.coordinator import PressoCoordinator
 from custom_components.presso_boots.data import info_to_dict
-from presso_sim import SimulatedBoots
+from presso_sim import LinkFaults, SimulatedBoots
 from presso_sim.proxy import VirtualProxy
 
 DUO = "C0:FF:EE:00:D0:05"
@@ -34,9 +34,17 @@ class Boots:
         self.proxy = proxy
         self.device = device
         self.entry: MockConfigEntry | None = None
-        self.clock: Any = None  # a freezer: Home Assistant's clock follows the device's
+        #: A freezer: Home Assistant's clock then follows the device's.
+        self.clock: FrozenDateTimeFactory | None = None
         self.connected_seconds = 0.0  # device-clock seconds with a central connected
         proxy.radio.add(device)
+
+    @property
+    def entry_id(self) -> str:
+        """The config entry's id (the entry must have been added)."""
+        assert self.entry is not None
+        entry_id: str = self.entry.entry_id
+        return entry_id
 
     @property
     def coordinator(self) -> PressoCoordinator:
@@ -57,7 +65,7 @@ class Boots:
         return device.id
 
     @property
-    def faults(self) -> Any:
+    def faults(self) -> LinkFaults:
         return self.proxy.radio.faults[self.device.address]
 
     async def advertise(self) -> None:

@@ -8,9 +8,9 @@ from __future__ import annotations
 import statistics
 import time
 import tracemalloc
-from typing import Any
 
 import pytest
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 
 from custom_components.presso_boots.presso_ble.frames import FrameReassembler, encode_frame
@@ -72,7 +72,9 @@ async def test_command_overhead(hass: HomeAssistant, proxy: VirtualProxy) -> Non
     report("command overhead, p99", f"{samples[int(len(samples) * 0.99)]:.2f} ms")
 
 
-async def test_telemetry_path(hass: HomeAssistant, proxy: VirtualProxy, freezer: Any) -> None:
+async def test_telemetry_path(
+    hass: HomeAssistant, proxy: VirtualProxy, freezer: FrozenDateTimeFactory
+) -> None:
     boots = Boots(hass, proxy, SimulatedBoots(PRO, 3))
     await boots.add_entry(max_pressure=120)
     await boots.advertise()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from homeassistant import config_entries
+from homeassistant.config_entries import ConfigFlowResult
 from homeassistant.const import CONF_ADDRESS
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
@@ -23,7 +24,7 @@ from .harness import DUO, PRO, Boots
 ACK = {CONF_SAFETY_ACKNOWLEDGED: True}
 
 
-async def _discovered_flow(hass: HomeAssistant, boots: Boots) -> dict:
+async def _discovered_flow(hass: HomeAssistant, boots: Boots) -> ConfigFlowResult:
     await boots.advertise()
     await hass.async_block_till_done(wait_background_tasks=True)
     flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
@@ -108,6 +109,7 @@ async def test_user_step_lists_unconfigured_boots(hass: HomeAssistant, proxy: Vi
         DOMAIN, context={"source": config_entries.SOURCE_USER}
     )
     assert result["step_id"] == "user"
+    assert result["data_schema"] is not None
     options = result["data_schema"].schema[CONF_ADDRESS].config["options"]
     assert [o["value"] for o in options] == [DUO]
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {CONF_ADDRESS: DUO})

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
-from typing import Any
 
 import pytest
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.util import dt as dt_util
@@ -48,15 +48,16 @@ async def _wait_for(condition: object, seconds: float = 5.0) -> None:
 
 
 async def test_command_connects_then_idle_releases(hass: HomeAssistant, duo: Boots) -> None:
-    assert duo.device.central is None
+    assert duo.proxy.in_use == []
     await _set_pressure(hass, 60)
     assert duo.device.settings.pressure == 60
-    assert duo.device.central is not None
+    assert duo.proxy.in_use == [DUO]
     async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=10))
     await hass.async_block_till_done()
-    assert duo.device.central is not None  # still inside the 30 s idle delay
+    assert duo.proxy.in_use == [DUO]  # still inside the 30 s idle delay
     async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=31))
     await hass.async_block_till_done(wait_background_tasks=True)
+    assert duo.proxy.in_use == []
     assert duo.device.central is None
     assert duo.coordinator.connected is False
     assert duo.state(SWITCH) == "off"  # still known from advertisements
@@ -166,9 +167,9 @@ async def test_two_boots_through_one_proxy(
     await duo.run(10)
     await pro.run(10)
     assert duo.device.state == pro.device.state == SessionState.RUNNING
-    await hass.config_entries.async_unload(duo.entry.entry_id)
+    await hass.config_entries.async_unload(duo.entry_id)
     assert proxy.get_allocations().free == 2  # unloading released the link
-    await hass.config_entries.async_reload(pro.entry.entry_id)
+    await hass.config_entries.async_reload(pro.entry_id)
     await pro.advertise()  # the boots no longer flag a central: ours let go on unload
     await _wait_for(lambda: pro.coordinator.connected)  # follows its running session again
     assert pro.state("switch.presso_e008") == "on"
@@ -194,7 +195,7 @@ async def test_following_a_session_with_a_wrong_pin_does_not_lock_out(
 
 
 async def test_a_session_that_ends_while_the_link_is_down_still_fires_its_event(
-    hass: HomeAssistant, duo: Boots, freezer: Any
+    hass: HomeAssistant, duo: Boots, freezer: FrozenDateTimeFactory
 ) -> None:
     duo.clock = freezer
     await hass.services.async_call(DOMAIN_SWITCH, "turn_on", {"entity_id": SWITCH}, blocking=True)

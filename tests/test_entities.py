@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import device_registry as dr
@@ -224,11 +223,11 @@ async def test_start_session_action_pause_resume_and_events(
             DOMAIN, "pause_session", {"device_id": device_id}, blocking=True
         )
     assert err.value.translation_key == "rejected"
-    assert err.value.translation_placeholders["status"] == "wrong_state"
+    assert err.value.translation_placeholders == {"name": "Presso E008", "status": "wrong_state"}
 
 
 async def test_session_ends_is_a_stable_timestamp(
-    hass: HomeAssistant, pro: Boots, freezer: Any
+    hass: HomeAssistant, pro: Boots, freezer: FrozenDateTimeFactory
 ) -> None:
     pro.clock = freezer
     await hass.services.async_call("switch", "turn_on", {"entity_id": f"switch.{P}"}, blocking=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from functools import partial
 
 import pytest
 from homeassistant.core import HomeAssistant
@@ -167,6 +168,10 @@ async def test_soak_24_simulated_hours_with_random_faults(direct_radio: SimRadio
     faults = direct_radio.faults[PRO]
     objects: list[int] = []
     errors = 0
+
+    def overheat() -> None:
+        device.causes.overheat = True
+
     for block in range(24 * 6):  # ten-minute blocks
         action = rng.random()
         try:
@@ -179,12 +184,7 @@ async def test_soak_24_simulated_hours_with_random_faults(direct_radio: SimRadio
                     duration=rng.choice((5, 10, 20)),
                 )
             elif action < 0.25:
-                rng.choice(
-                    [
-                        lambda: setattr(device.causes, "overheat", True),
-                        lambda: device.spike_pressure(2),
-                    ]
-                )()
+                rng.choice((overheat, partial(device.spike_pressure, 2)))()
             elif action < 0.35:
                 device.causes.overheat = False
                 await client.clear_fault()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 
 import pytest
+from homeassistant.components.repairs import RepairsFlowResult
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
@@ -33,11 +34,12 @@ async def pro(hass: HomeAssistant, proxy: VirtualProxy) -> Boots:
     return boots
 
 
-async def _clear_fault_flow(hass: HomeAssistant, boots: Boots) -> dict:
+async def _clear_fault_flow(hass: HomeAssistant, boots: Boots) -> RepairsFlowResult:
     assert boots.entry is not None
     flow = await repairs.async_create_fix_flow(
-        hass, f"fault_{boots.entry.entry_id}", {"entry_id": boots.entry.entry_id}
+        hass, f"fault_{boots.entry_id}", {"entry_id": boots.entry_id}
     )
+    assert isinstance(flow, repairs.ClearFaultFlow)
     flow.hass = hass
     result = await flow.async_step_init()
     assert result["step_id"] == "confirm"
@@ -85,7 +87,7 @@ async def test_fault_raises_repair_and_clears(
     assert event is not None
     assert event.attributes["event_type"] == "aborted"
     assert event.attributes["fault"] == fault
-    issue = ir.async_get(hass).async_get_issue(DOMAIN, f"fault_{pro.entry.entry_id}")
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, f"fault_{pro.entry_id}")
     assert issue is not None
     assert issue.translation_key == f"fault_{fault}"
     assert issue.is_fixable
@@ -104,7 +106,7 @@ async def test_fault_raises_repair_and_clears(
     assert result["type"] == "create_entry"
     await pro.run(1)
     assert pro.state(f"sensor.{P}_fault") == "none"
-    assert ir.async_get(hass).async_get_issue(DOMAIN, f"fault_{pro.entry.entry_id}") is None
+    assert ir.async_get(hass).async_get_issue(DOMAIN, f"fault_{pro.entry_id}") is None
 
 
 async def test_wrong_pin_locks_out_with_a_repair(hass: HomeAssistant, proxy: VirtualProxy) -> None:

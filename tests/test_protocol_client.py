@@ -145,12 +145,12 @@ async def test_every_command_changes_the_device(make_client: ClientFactory) -> N
     assert rec.telemetry[-1].pressure(0, 1) > 0  # foot chamber inflating
     assert rec.telemetry[-1].pressure(1, 1) == 0  # right leg not in use
     await client.pause()
-    assert device.state == SessionState.PAUSED
+    assert device.status().state == SessionState.PAUSED
     await client.resume()
-    assert device.state == SessionState.RUNNING
+    assert device.status().state == SessionState.RUNNING
     await client.stop()
     await run_device(device, 5)
-    assert device.state == SessionState.IDLE
+    assert device.status().state == SessionState.IDLE
     codes = [e.code for e in rec.events]
     assert codes[-4:] == [
         EventCode.SESSION_STARTED, EventCode.PAUSED, EventCode.RESUMED, EventCode.SESSION_STOPPED,
@@ -318,7 +318,7 @@ async def test_fault_blocks_start_until_cleared(make_client: ClientFactory) -> N
         await client.clear_fault()
     device.causes.garment_missing = False
     await client.clear_fault()
-    assert device.state == SessionState.IDLE
+    assert device.status().state == SessionState.IDLE
 
 
 async def test_connect_errors_say_what_happened(make_client: ClientFactory) -> None:

@@ -40,6 +40,7 @@ def _command_strategy(cls: type[Command]) -> st.SearchStrategy[Command]:
     if cls is Ping:
         return st.builds(Ping, st.binary(max_size=8))
     fields = cls.LAYOUT.format.lstrip("<")
+    args: list[st.SearchStrategy[int] | st.SearchStrategy[bytes]]
     if fields == "8s":
         args = [st.binary(min_size=8, max_size=8)]
     else:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
-from homeassistant.components.recorder import get_instance
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components.recorder.core import Recorder
 from homeassistant.components.recorder.db_schema import States, StatesMeta
-from homeassistant.components.recorder.util import session_scope
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers.recorder import get_instance, session_scope
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 from pytest_homeassistant_custom_component.components.recorder.common import (
@@ -16,6 +16,7 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
 )
 
 from presso_sim import SimulatedBoots
+from presso_sim.proxy import VirtualProxy
 
 from .harness import PRO, Boots
 
@@ -36,7 +37,9 @@ def count_rows(hass: HomeAssistant, marker: str) -> dict[str, int]:
     return counts
 
 
-async def run_session_and_count(hass: HomeAssistant, proxy: Any, freezer: Any) -> dict[str, int]:
+async def run_session_and_count(
+    hass: HomeAssistant, proxy: VirtualProxy, freezer: FrozenDateTimeFactory
+) -> dict[str, int]:
     boots = Boots(hass, proxy, SimulatedBoots(PRO, 3))
     boots.clock = freezer
     await boots.add_entry(max_pressure=120)
@@ -61,7 +64,10 @@ async def run_session_and_count(hass: HomeAssistant, proxy: Any, freezer: Any) -
 
 
 async def test_a_30_minute_pro8_session_stays_in_the_row_budget(
-    recorder_mock: Any, hass: HomeAssistant, proxy: Any, freezer: Any
+    recorder_mock: Recorder,
+    hass: HomeAssistant,
+    proxy: VirtualProxy,
+    freezer: FrozenDateTimeFactory,
 ) -> None:
     rows = await run_session_and_count(hass, proxy, freezer)
     total = sum(rows.values())
@@ -78,7 +84,9 @@ async def _idle_delay_passes(hass: HomeAssistant, boots: Boots) -> None:
     await hass.async_block_till_done(wait_background_tasks=True)
 
 
-async def test_a_day_with_one_session_keeps_the_radio_free(hass: HomeAssistant, proxy: Any) -> None:
+async def test_a_day_with_one_session_keeps_the_radio_free(
+    hass: HomeAssistant, proxy: VirtualProxy
+) -> None:
     """Connected time (device clock) over a day: one 30-minute session and 10 setting changes."""
     boots = Boots(hass, proxy, SimulatedBoots(PRO, 3))
     await boots.add_entry(max_pressure=120)

@@ -44,4 +44,4 @@ async def test_turn_on_runs_a_session_and_idle_releases(
     await boots.run(5)
     assert boots.state(SWITCH) == "off"
     assert boots.state("sensor.presso_d005_session_state") == "idle"
-    await hass.config_entries.async_unload(boots.entry.entry_id)
+    await hass.config_entries.async_unload(boots.entry_id)
