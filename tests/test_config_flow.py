@@ -56,6 +56,13 @@ async def test_discovery_confirm_safety_creates_entry(
     }  # fmt: skip
     await hass.async_block_till_done()
     assert hass.states.get("switch.presso_d005") is not None
+    # what the handshake read is shown from the first moment, not "unknown"
+    await boots.advertise()
+    legs = hass.states.get("select.presso_d005_legs")
+    chamber = hass.states.get("switch.presso_d005_use_chamber_5")
+    assert legs is not None and chamber is not None
+    assert (legs.state, chamber.state) == ("both", "on")
+    assert boots.device.central is None  # known without a second connection
 
 
 async def test_pin_step_wrong_then_locked_then_right(

@@ -2,8 +2,19 @@
 
 from __future__ import annotations
 
+import time
+from datetime import timedelta
+from unittest.mock import patch
+
+import pytest
+from habluetooth.const import (
+    FALLBACK_MAXIMUM_STALE_ADVERTISEMENT_SECONDS,
+    UNAVAILABLE_TRACK_SECONDS,
+)
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
+from homeassistant.util import dt as dt_util
+from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from presso_sim import SimulatedBoots
 from presso_sim.proxy import VirtualProxy
@@ -11,6 +22,8 @@ from presso_sim.proxy import VirtualProxy
 from .harness import DUO, Boots
 
 SWITCH = "switch.presso_d005"
+LEGS = "select.presso_d005_legs"
+CHAMBER_5 = "switch.presso_d005_use_chamber_5"
 
 
 async def test_setup_while_asleep_loads_and_waits(hass: HomeAssistant, proxy: VirtualProxy) -> None:
@@ -45,3 +58,46 @@ async def test_turn_on_runs_a_session_and_idle_releases(
     assert boots.state(SWITCH) == "off"
     assert boots.state("sensor.presso_d005_session_state") == "idle"
     await hass.config_entries.async_unload(boots.entry_id)
+
+
+async def test_legs_and_chambers_survive_a_restart(
+    hass: HomeAssistant, proxy: VirtualProxy
+) -> None:
+    """Advertisements do not carry legs and chambers: the last link's values are kept."""
+    boots = Boots(hass, proxy, SimulatedBoots(DUO, 2))
+    await boots.add_entry()
+    await boots.advertise()
+    await hass.services.async_call(
+        "select", "select_option", {"entity_id": LEGS, "option": "left"}, blocking=True
+    )
+    await hass.services.async_call("switch", "turn_off", {"entity_id": CHAMBER_5}, blocking=True)
+    await hass.config_entries.async_unload(boots.entry_id)
+    proxy.radio.drop_link(DUO)
+    await hass.async_block_till_done()
+    assert await hass.config_entries.async_setup(boots.entry_id)
+    await boots.advertise()
+    assert (boots.state(LEGS), boots.state(CHAMBER_5)) == ("left", "off")
+    assert boots.device.central is None
+
+
+async def test_available_again_only_after_a_real_loss(
+    hass: HomeAssistant, proxy: VirtualProxy, caplog: pytest.LogCaptureFixture
+) -> None:
+    boots = Boots(hass, proxy, SimulatedBoots(DUO, 2))
+    await boots.add_entry()
+    await boots.advertise()
+    assert boots.state(SWITCH) == "off"
+    assert "available again" not in caplog.text  # the first advertisement is no recovery
+    later = time.monotonic() + FALLBACK_MAXIMUM_STALE_ADVERTISEMENT_SECONDS + 1
+    with (
+        patch("habluetooth.manager.monotonic_time_coarse", return_value=later),
+        patch("habluetooth.base_scanner.monotonic_time_coarse", return_value=later),
+    ):  # the radio's clock: the boots have been quiet for 15 minutes
+        async_fire_time_changed(
+            hass, dt_util.utcnow() + timedelta(seconds=UNAVAILABLE_TRACK_SECONDS)
+        )
+        await hass.async_block_till_done()
+    assert boots.state(SWITCH) == "unavailable"
+    await boots.advertise()
+    assert boots.state(SWITCH) == "off"
+    assert caplog.text.count("is available again") == 1

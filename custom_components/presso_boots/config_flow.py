@@ -19,6 +19,7 @@ from homeassistant.helpers import selector
 
 from .const import (
     CONF_DEVICE,
+    CONF_LAST_ZONES,
     CONF_IDLE_DISCONNECT,
     CONF_MAX_DURATION,
     CONF_MAX_PRESSURE,
@@ -60,6 +61,7 @@ class PressoConfigFlow(ConfigFlow, domain=DOMAIN):
         self._discovered: dict[str, bluetooth.BluetoothServiceInfoBleak] = {}
         self._info: DeviceInfo | None = None
         self._pin: str | None = None
+        self._zones: dict[str, int] | None = None
 
     async def async_step_bluetooth(
         self, discovery_info: bluetooth.BluetoothServiceInfoBleak
@@ -142,6 +144,7 @@ class PressoConfigFlow(ConfigFlow, domain=DOMAIN):
         client = PressoClient(device, pin=pin)
         try:
             self._info = await client.connect()
+            status = await client.get_status()
         except AuthenticationError as err:
             return {"base": "locked_out" if isinstance(err, LockedOutError) else "invalid_pin"}
         except PressoError as err:
@@ -149,6 +152,7 @@ class PressoConfigFlow(ConfigFlow, domain=DOMAIN):
         finally:
             await client.disconnect()
         self._pin = pin
+        self._zones = {"legs": status.legs, "zones": status.zones}
         return {}
 
     async def async_step_pin(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
@@ -184,6 +188,7 @@ class PressoConfigFlow(ConfigFlow, domain=DOMAIN):
                         CONF_ADDRESS: self._discovery.address,
                         CONF_PIN: self._pin,
                         CONF_DEVICE: info_to_dict(self._info),
+                        CONF_LAST_ZONES: self._zones,
                     },
                     options={
                         CONF_MAX_PRESSURE: min(DEFAULT_MAX_PRESSURE, self._info.pressure_max),

@@ -13,6 +13,8 @@ CONF_MAX_PRESSURE: Final = "max_pressure"
 CONF_MAX_DURATION: Final = "max_duration"
 CONF_IDLE_DISCONNECT: Final = "idle_disconnect"
 CONF_SAFETY_ACKNOWLEDGED: Final = "safety_acknowledged"
+#: Legs and chambers in use as last read over the link (not in advertisements).
+CONF_LAST_ZONES: Final = "last_zones"
 
 DEFAULT_MAX_PRESSURE: Final = 100
 DEFAULT_MAX_DURATION: Final = 60

@@ -26,6 +26,7 @@ from . import repairs
 from .connection import BootsLink
 from .const import (
     CONF_DEVICE,
+    CONF_LAST_ZONES,
     CONF_PIN,
     DOMAIN,
     PRESSURE_PUBLISH_INTERVAL,
@@ -60,7 +61,8 @@ class PressoCoordinator(DataUpdateCoordinator[PressoData]):
 
     def __init__(self, hass: HomeAssistant, entry: PressoConfigEntry) -> None:
         super().__init__(hass, _LOGGER, config_entry=entry, name=entry.title)
-        self.data = PressoData()
+        # what the last link read of the legs and chambers in use (not advertised)
+        self.data = PressoData(**entry.data.get(CONF_LAST_ZONES, {}))
         self.address: str = entry.data[CONF_ADDRESS]
         self.info = info_from_dict(entry.data[CONF_DEVICE])
         self.limits = SessionLimits.from_entry(self.info, entry.options)
@@ -78,6 +80,7 @@ class PressoCoordinator(DataUpdateCoordinator[PressoData]):
         self.events = SessionEvents()
         self.advertisement: Advertisement | None = None
         self.available_by_radio = False
+        self._reported_unavailable = False
         self._published_at = 0.0
         self._telemetry_listeners: list[Callable[[Telemetry], None]] = []
 
@@ -134,13 +137,16 @@ class PressoCoordinator(DataUpdateCoordinator[PressoData]):
         adv = parse_manufacturer_data(service_info.manufacturer_data)
         if adv is None:
             return
-        if not self.available_by_radio:
+        back = not self.available_by_radio
+        if back:
             self.available_by_radio = True
-            _LOGGER.info("%s is available again", self.name)
+            if self._reported_unavailable:
+                self._reported_unavailable = False
+                _LOGGER.info("%s is available again", self.name)
         self.link.note_advertisement(adv)
         previous, self.advertisement = self.advertisement, adv
         data = self.data
-        changed = data.rssi != service_info.rssi
+        changed = back or data.rssi != service_info.rssi
         data.rssi = service_info.rssi
         if not self.connected and (
             previous is None
@@ -163,6 +169,7 @@ class PressoCoordinator(DataUpdateCoordinator[PressoData]):
             return
         self.available_by_radio = False
         if not self.connected:
+            self._reported_unavailable = True
             _LOGGER.info("%s is unavailable (asleep or out of range)", self.name)
             self.async_update_listeners()
 
@@ -238,7 +245,17 @@ class PressoCoordinator(DataUpdateCoordinator[PressoData]):
         self.data = new
         if new.fault != old.fault:
             repairs.async_update_fault_issue(self.hass, self.config_entry, new.fault)
+        if new.legs is not None and (new.legs, new.zones) != (old.legs, old.zones):
+            self._remember_zones(new.legs, new.zones)
         return True
+
+    def _remember_zones(self, legs: int, zones: int | None) -> None:
+        """Keep the legs and chambers in use over restarts (advertisements omit them)."""
+        last = {"legs": legs, "zones": zones}
+        if self.config_entry.data.get(CONF_LAST_ZONES) != last:
+            self.hass.config_entries.async_update_entry(
+                self.config_entry, data={**self.config_entry.data, CONF_LAST_ZONES: last}
+            )
 
     def _remember_info(self, info: DeviceInfo) -> None:
         if info_to_dict(info) == self.config_entry.data[CONF_DEVICE]:
