@@ -21,6 +21,7 @@ from homeassistant.const import (
 )
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.typing import StateType
 
 from .const import FAULT_KEYS, LEG_NAMES, UNKNOWN
 from .coordinator import PressoConfigEntry, PressoCoordinator
@@ -29,7 +30,6 @@ from .presso_ble import SessionState
 
 PARALLEL_UPDATES = 0
 
-type SensorValue = str | int | float | datetime | None
 
 STATE_OPTIONS = [state.name.lower() for state in SessionState]
 FAULT_OPTIONS = [*FAULT_KEYS.values(), UNKNOWN]
@@ -39,7 +39,7 @@ FAULT_OPTIONS = [*FAULT_KEYS.values(), UNKNOWN]
 class PressoSensorDescription(SensorEntityDescription):
     """How a sensor reads the boots."""
 
-    value_fn: Callable[[PressoCoordinator], SensorValue]
+    value_fn: Callable[[PressoCoordinator], StateType | datetime]
 
 
 SENSORS = (
@@ -140,6 +140,6 @@ class PressoSensor(PressoEntity, SensorEntity):
     entity_description: PressoSensorDescription
 
     @property
-    def native_value(self) -> SensorValue:
+    def native_value(self) -> StateType | datetime:
         """Current reading."""
         return self.entity_description.value_fn(self.coordinator)
