@@ -53,6 +53,7 @@ async def test_discovery_confirm_safety_creates_entry(
     assert result["data"]["device"]["chambers"] == 5
     assert result["options"] == {
         CONF_MAX_PRESSURE: 100, CONF_MAX_DURATION: 60, CONF_IDLE_DISCONNECT: 30,
+        "gentle_start": True, "gentle_sessions": 7,  # new boots start gently
     }  # fmt: skip
     await hass.async_block_till_done()
     assert hass.states.get("switch.presso_d005") is not None
@@ -211,6 +212,8 @@ async def test_options_flow_sets_limits(hass: HomeAssistant, proxy: VirtualProxy
         CONF_MAX_PRESSURE: 150,
         CONF_MAX_DURATION: 45,
         CONF_IDLE_DISCONNECT: 10,
+        "gentle_start": False,  # entries from before the plan keep it off unless turned on
+        "gentle_sessions": 7,
     }
     state = hass.states.get("number.presso_e008_pressure")
     assert state is not None

@@ -9,9 +9,17 @@ from homeassistant.helpers.typing import ConfigType
 
 from .const import DOMAIN
 from .coordinator import PressoConfigEntry, PressoCoordinator
+from .routine import async_remove_store
 from .services import async_setup_services
 
-PLATFORMS = [Platform.EVENT, Platform.NUMBER, Platform.SELECT, Platform.SENSOR, Platform.SWITCH]
+PLATFORMS = [
+    Platform.BUTTON,
+    Platform.EVENT,
+    Platform.NUMBER,
+    Platform.SELECT,
+    Platform.SENSOR,
+    Platform.SWITCH,
+]
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
@@ -26,6 +34,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: PressoConfigEntry) -> bo
     """Set up the boots; returns at once, whether they are awake or not."""
     coordinator = PressoCoordinator(hass, entry)
     entry.runtime_data = coordinator
+    await coordinator.routine.async_load()
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     entry.async_on_unload(coordinator.async_start())
     return True
@@ -37,3 +46,8 @@ async def async_unload_entry(hass: HomeAssistant, entry: PressoConfigEntry) -> b
     if unloaded:
         await entry.runtime_data.async_shutdown()
     return unloaded
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: PressoConfigEntry) -> None:
+    """Forget the boots' routine (plan progress and history)."""
+    await async_remove_store(hass, entry.entry_id)

@@ -19,12 +19,15 @@ from homeassistant.helpers import selector
 
 from .const import (
     CONF_DEVICE,
-    CONF_LAST_ZONES,
+    CONF_GENTLE_SESSIONS,
+    CONF_GENTLE_START,
     CONF_IDLE_DISCONNECT,
+    CONF_LAST_ZONES,
     CONF_MAX_DURATION,
     CONF_MAX_PRESSURE,
     CONF_PIN,
     CONF_SAFETY_ACKNOWLEDGED,
+    DEFAULT_GENTLE_SESSIONS,
     DEFAULT_IDLE_DISCONNECT,
     DEFAULT_MAX_DURATION,
     DEFAULT_MAX_PRESSURE,
@@ -194,6 +197,8 @@ class PressoConfigFlow(ConfigFlow, domain=DOMAIN):
                         CONF_MAX_PRESSURE: min(DEFAULT_MAX_PRESSURE, self._info.pressure_max),
                         CONF_MAX_DURATION: min(DEFAULT_MAX_DURATION, self._info.duration_max),
                         CONF_IDLE_DISCONNECT: DEFAULT_IDLE_DISCONNECT,
+                        CONF_GENTLE_START: True,  # new boots start gently; older entries opt in
+                        CONF_GENTLE_SESSIONS: DEFAULT_GENTLE_SESSIONS,
                     },
                 )
             errors["base"] = "acknowledge_required"
@@ -225,7 +230,9 @@ class PressoOptionsFlow(OptionsFlowWithReload):
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """One form."""
         if user_input is not None:
-            return self.async_create_entry(data={k: int(v) for k, v in user_input.items()})
+            return self.async_create_entry(
+                data={k: v if isinstance(v, bool) else int(v) for k, v in user_input.items()}
+            )
         info = info_from_dict(self.config_entry.data[CONF_DEVICE])
         options = self.config_entry.options
 
@@ -243,6 +250,8 @@ class PressoOptionsFlow(OptionsFlowWithReload):
         cap = options.get(CONF_MAX_PRESSURE, min(DEFAULT_MAX_PRESSURE, info.pressure_max))
         longest = options.get(CONF_MAX_DURATION, min(DEFAULT_MAX_DURATION, info.duration_max))
         idle = options.get(CONF_IDLE_DISCONNECT, DEFAULT_IDLE_DISCONNECT)
+        gentle = options.get(CONF_GENTLE_START, False)  # entries from before the plan: off
+        sessions = options.get(CONF_GENTLE_SESSIONS, DEFAULT_GENTLE_SESSIONS)
 
         schema = vol.Schema(
             {
@@ -255,6 +264,8 @@ class PressoOptionsFlow(OptionsFlowWithReload):
                 vol.Required(CONF_IDLE_DISCONNECT, default=idle): number(
                     *IDLE_DISCONNECT_RANGE, 5, "s"
                 ),
+                vol.Required(CONF_GENTLE_START, default=gentle): selector.BooleanSelector(),
+                vol.Required(CONF_GENTLE_SESSIONS, default=sessions): number(1, 30, 1, ""),
             }
         )
         return self.async_show_form(step_id="init", data_schema=schema)

@@ -16,10 +16,20 @@ CONF_SAFETY_ACKNOWLEDGED: Final = "safety_acknowledged"
 #: Legs and chambers in use as last read over the link (not in advertisements).
 CONF_LAST_ZONES: Final = "last_zones"
 
+#: Routine options (``routine.py``): gentle start plan, rest and daily limit.
+CONF_GENTLE_START: Final = "gentle_start"
+CONF_GENTLE_SESSIONS: Final = "gentle_sessions"
+CONF_REST_MINUTES: Final = "rest_minutes"
+CONF_DAILY_MINUTES: Final = "daily_minutes"
+
 DEFAULT_MAX_PRESSURE: Final = 100
 DEFAULT_MAX_DURATION: Final = 60
 DEFAULT_IDLE_DISCONNECT: Final = 30
 IDLE_DISCONNECT_RANGE: Final = (5, 600)
+#: Gentle start: the first sessions begin here and rise in equal steps to the user's limits.
+DEFAULT_GENTLE_SESSIONS: Final = 7
+GENTLE_START_PRESSURE: Final = 40
+GENTLE_START_MINUTES: Final = 15
 
 #: Telemetry interval while a session runs, in the protocol's 100 ms units.
 TELEMETRY_INTERVAL: Final = 10

@@ -46,6 +46,7 @@ from .presso_ble import (
     Telemetry,
     parse_manufacturer_data,
 )
+from .routine import Routine
 from .session_events import SessionEvents, SessionListener, ended_by_boots
 from .settings import SessionLimits
 
@@ -65,7 +66,8 @@ class PressoCoordinator(DataUpdateCoordinator[PressoData]):
         self.data = PressoData(**entry.data.get(CONF_LAST_ZONES, {}))
         self.address: str = entry.data[CONF_ADDRESS]
         self.info = info_from_dict(entry.data[CONF_DEVICE])
-        self.limits = SessionLimits.from_entry(self.info, entry.options)
+        self.routine = Routine(hass, entry.entry_id, dict(entry.options), self._routine_changed)
+        self.limits = self._build_limits()
         self.client = PressoClient(
             BLEDevice(self.address, entry.title, {}),
             pin=entry.data.get(CONF_PIN),
@@ -77,7 +79,7 @@ class PressoCoordinator(DataUpdateCoordinator[PressoData]):
         self.link = BootsLink(
             hass, entry, self.client, state=lambda: self.data, on_connected=self._on_connected
         )
-        self.events = SessionEvents()
+        self.events = SessionEvents(self.routine.session_ended)
         self.advertisement: Advertisement | None = None
         self.available_by_radio = False
         self._reported_unavailable = False
@@ -108,9 +110,10 @@ class PressoCoordinator(DataUpdateCoordinator[PressoData]):
         return self.link.async_stop_retries
 
     async def async_shutdown(self) -> None:
-        """Release the connection on unload."""
+        """Release the connection on unload; write the routine now."""
         await super().async_shutdown()
         await self.link.async_close()
+        await self.routine.async_save()
 
     @property
     def available(self) -> bool:
@@ -261,11 +264,20 @@ class PressoCoordinator(DataUpdateCoordinator[PressoData]):
         if info_to_dict(info) == self.config_entry.data[CONF_DEVICE]:
             return
         self.info = info
-        self.limits = SessionLimits.from_entry(info, self.config_entry.options)
+        self.limits = self._build_limits()
         self.hass.config_entries.async_update_entry(
             self.config_entry,
             data={**self.config_entry.data, CONF_DEVICE: info_to_dict(info)},
         )
+
+    def _build_limits(self) -> SessionLimits:
+        options = self.config_entry.options
+        return SessionLimits.from_entry(self.info, options, self.routine.plan_done)
+
+    def _routine_changed(self) -> None:
+        """The plan moved on (or history changed): today's limits follow."""
+        self.limits = self._build_limits()
+        self.async_update_listeners()
 
     # --- what entities and actions ask for (every value passes SessionLimits) ----------
 

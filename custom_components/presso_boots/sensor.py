@@ -40,6 +40,7 @@ class PressoSensorDescription(SensorEntityDescription):
     """How a sensor reads the boots."""
 
     value_fn: Callable[[PressoCoordinator], StateType | datetime]
+    needs_boots: bool = True
 
 
 SENSORS = (
@@ -97,6 +98,29 @@ SENSORS = (
         entity_registry_enabled_default=False,
         value_fn=lambda c: c.data.rssi,
     ),
+    # the routine (routine.py): known while the boots sleep
+    PressoSensorDescription(
+        key="plan_sessions_left",
+        translation_key="plan_sessions_left",
+        value_fn=lambda c: c.limits.plan.sessions - c.limits.plan.step + 1 if c.limits.plan else 0,
+        needs_boots=False,
+    ),
+    PressoSensorDescription(
+        key="limit_pressure",
+        translation_key="pressure_limit",
+        device_class=SensorDeviceClass.PRESSURE,
+        native_unit_of_measurement=UnitOfPressure.MMHG,
+        value_fn=lambda c: c.limits.max_pressure,
+        needs_boots=False,
+    ),
+    PressoSensorDescription(
+        key="limit_duration",
+        translation_key="duration_limit",
+        device_class=SensorDeviceClass.DURATION,
+        native_unit_of_measurement=UnitOfTime.MINUTES,
+        value_fn=lambda c: c.limits.max_duration,
+        needs_boots=False,
+    ),
 )
 
 
@@ -141,5 +165,10 @@ class PressoSensor(PressoEntity, SensorEntity):
 
     @property
     def native_value(self) -> StateType | datetime:
+    @property
+    def available(self) -> bool:
+        """Readings of the boots need them in range; the routine's do not."""
+        return super().available or not self.entity_description.needs_boots
+
         """Current reading."""
         return self.entity_description.value_fn(self.coordinator)

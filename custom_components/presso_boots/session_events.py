@@ -23,6 +23,8 @@ from .presso_ble import Event, EventCode, EventSource
 MISSED_END_TOLERANCE = timedelta(seconds=30)
 
 type SessionListener = Callable[[str, dict[str, Any]], None]
+#: Sees each session end before it is reported; may add to its data and name its type.
+type EndHook = Callable[[str, dict[str, Any]], str]
 
 
 def ended_by_boots(event: Event) -> bool:
@@ -44,9 +46,10 @@ def session_summary(data: PressoData) -> dict[str, Any]:
 class SessionEvents:
     """Turns the boots' events (or their absence over a lost link) into one report each."""
 
-    def __init__(self) -> None:
+    def __init__(self, on_end: EndHook | None = None) -> None:
         self._listeners: list[SessionListener] = []
         self._end_reported = True
+        self._on_end = on_end
 
     @callback
     def async_add_listener(self, listener: SessionListener) -> CALLBACK_TYPE:
@@ -87,5 +90,7 @@ class SessionEvents:
     def _fire(self, kind: str, summary: dict[str, Any]) -> None:
         if kind != "started":
             self._end_reported = True
+            if self._on_end is not None:
+                kind = self._on_end(kind, summary)
         for listener in self._listeners:
             listener(kind, summary)

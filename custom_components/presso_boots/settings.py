@@ -1,8 +1,8 @@
 """Session limits: the one place every pressure, program and duration is checked.
 
-Every entry point (number, select, switch, actions) builds its command from
-values that passed through ``SessionLimits``, so nothing above the user's cap
-reaches the wire.
+Every entry point (number, select, switch, actions, voice) builds its command
+from values that passed through ``SessionLimits``, so nothing above the user's
+cap, or above today's step of the gentle start plan, reaches the wire.
 """
 
 from __future__ import annotations
@@ -14,11 +14,16 @@ from typing import Any
 from homeassistant.exceptions import ServiceValidationError
 
 from .const import (
+    CONF_GENTLE_SESSIONS,
+    CONF_GENTLE_START,
     CONF_MAX_DURATION,
     CONF_MAX_PRESSURE,
+    DEFAULT_GENTLE_SESSIONS,
     DEFAULT_MAX_DURATION,
     DEFAULT_MAX_PRESSURE,
     DOMAIN,
+    GENTLE_START_MINUTES,
+    GENTLE_START_PRESSURE,
     LEGS_KEYS,
 )
 from .presso_ble import DeviceInfo
@@ -39,22 +44,64 @@ def _check_grid(key: str, name: str, value: int, *, low: int, high: int, step: i
     raise _invalid(key, **{name: value}, min=low, max=high, step=step)
 
 
+def _ramp(grid: list[int], start: int, done: int, sessions: int) -> int:
+    """Plan session ``done + 1`` of ``sessions``: equal steps from ``start`` to the top of grid."""
+    low = max((v for v in grid if v <= start), default=grid[0])
+    high = grid[-1]
+    target = low if sessions < 2 else low + (high - low) * done / (sessions - 1)
+    return [v for v in grid if v <= target][-1]
+
+
+@dataclass(frozen=True, slots=True)
+class GentleStart:
+    """The gentle start plan's place: ``step`` is the plan session up next (1-based)."""
+
+    step: int
+    sessions: int
+
+
 @dataclass(frozen=True, slots=True)
 class SessionLimits:
-    """The device's envelope narrowed by the user's options."""
+    """The device's envelope narrowed by the user's options and the gentle start plan."""
 
     info: DeviceInfo
-    max_pressure: int
+    max_pressure: int  # in effect now: the user's cap, or the plan's step below it
     max_duration: int
+    cap: int  # the user's own limits from the options
+    longest: int
+    plan: GentleStart | None = None
 
     @classmethod
-    def from_entry(cls, info: DeviceInfo, options: Mapping[str, Any]) -> SessionLimits:
-        """Limits from the device's HELLO and the entry's options."""
+    def from_entry(
+        cls, info: DeviceInfo, options: Mapping[str, Any], plan_done: int | None = None
+    ) -> SessionLimits:
+        """Limits from the device's HELLO, the entry's options and the plan's progress.
+
+        ``plan_done`` counts the plan's completed sessions; None when the user
+        finished the plan.
+        """
         cap = options.get(CONF_MAX_PRESSURE, DEFAULT_MAX_PRESSURE)
-        allowed = list(info.pressures(cap)) or [info.pressure_min]
+        pressures = list(info.pressures(cap)) or [info.pressure_min]
         longest = options.get(CONF_MAX_DURATION, DEFAULT_MAX_DURATION)
-        durations = [d for d in info.durations() if d <= longest]
-        return cls(info, allowed[-1], (durations or [info.duration_min])[-1])
+        durations = [d for d in info.durations() if d <= longest] or [info.duration_min]
+        limits = cls(info, pressures[-1], durations[-1], pressures[-1], durations[-1])
+        sessions = options.get(CONF_GENTLE_SESSIONS, DEFAULT_GENTLE_SESSIONS)
+        if plan_done is None or not options.get(CONF_GENTLE_START) or plan_done >= sessions:
+            return limits
+        return cls(
+            info,
+            _ramp(pressures, GENTLE_START_PRESSURE, plan_done, sessions),
+            _ramp(durations, GENTLE_START_MINUTES, plan_done, sessions),
+            limits.cap,
+            limits.longest,
+            GentleStart(plan_done + 1, sessions),
+        )
+
+    def _above_plan(self, key: str, value: int, limit: int) -> ServiceValidationError:
+        assert self.plan is not None
+        return _invalid(
+            key, value=value, limit=limit, step=self.plan.step, sessions=self.plan.sessions
+        )
 
     @property
     def min_pressure(self) -> int:
@@ -63,8 +110,10 @@ class SessionLimits:
 
     def check_pressure(self, pressure: int) -> int:
         """The pressure if it is allowed; a translated error otherwise."""
-        if pressure > self.max_pressure:
-            raise _invalid("pressure_above_cap", pressure=pressure, cap=self.max_pressure)
+        if pressure > self.cap:
+            raise _invalid("pressure_above_cap", pressure=pressure, cap=self.cap)
+        if self.plan and pressure > self.max_pressure:
+            raise self._above_plan("pressure_above_plan", pressure, self.max_pressure)
         info = self.info
         return _check_grid(
             "pressure_invalid", "pressure", pressure,
@@ -74,6 +123,8 @@ class SessionLimits:
     def check_duration(self, minutes: int) -> int:
         """The duration if it is allowed."""
         info = self.info
+        if self.plan and self.max_duration < minutes <= self.longest:
+            raise self._above_plan("duration_above_plan", minutes, self.max_duration)
         return _check_grid(
             "duration_invalid", "duration", minutes,
             low=info.duration_min, high=self.max_duration, step=info.duration_step,

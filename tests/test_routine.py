@@ -1,0 +1,120 @@
+"""Routines: the gentle start plan, rest and daily limits, stopped early, history."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ServiceValidationError
+
+from custom_components.presso_boots.const import DOMAIN
+from presso_sim import SimulatedBoots
+from presso_sim.proxy import VirtualProxy
+
+from .harness import DUO, Boots
+
+D = "presso_d005"
+
+
+@pytest.fixture
+async def duo(hass: HomeAssistant, proxy: VirtualProxy) -> Boots:
+    boots = Boots(hass, proxy, SimulatedBoots(DUO, 2))
+    await boots.add_entry(gentle_start=True)
+    await boots.advertise()
+    return boots
+
+
+async def _start(hass: HomeAssistant, boots: Boots, **data: Any) -> None:
+    await hass.services.async_call(
+        DOMAIN, "start_session", {"device_id": boots.device_id, **data}, blocking=True
+    )
+
+
+async def _refused(hass: HomeAssistant, boots: Boots, **data: Any) -> ServiceValidationError:
+    started = boots.device.counters.sessions_started
+    with pytest.raises(ServiceValidationError) as err:
+        await _start(hass, boots, **data)
+    assert boots.device.counters.sessions_started == started  # nothing reached the boots
+    return err.value
+
+
+def _event(hass: HomeAssistant) -> dict[str, Any]:
+    state = hass.states.get(f"event.{D}_session")
+    assert state is not None
+    return dict(state.attributes)
+
+
+def _limits(boots: Boots) -> tuple[str, str, str]:
+    return (
+        boots.state(f"sensor.{D}_gentle_start_sessions_left"),
+        boots.state(f"sensor.{D}_pressure_limit_today"),
+        boots.state(f"sensor.{D}_session_limit_today"),
+    )
+
+
+async def test_gentle_start_rises_in_equal_steps_and_survives_a_reload(
+    hass: HomeAssistant, duo: Boots
+) -> None:
+    assert _limits(duo) == ("7", "40", "15")
+    pressure = hass.states.get(f"number.{D}_pressure")
+    assert pressure is not None
+    assert pressure.attributes["max"] == 40  # every entry point sees today's limit
+    err = await _refused(hass, duo, pressure=60)
+    assert err.translation_key == "pressure_above_plan"
+    assert err.translation_placeholders == {
+        "value": "60",
+        "limit": "40",
+        "step": "1",
+        "sessions": "7",
+    }
+    err = await _refused(hass, duo, duration=30)
+    assert err.translation_key == "duration_above_plan"
+    err = await _refused(hass, duo, pressure=150)  # above the user's own cap: that message
+    assert err.translation_key == "pressure_above_cap"
+    with pytest.raises(ServiceValidationError):
+        await hass.services.async_call(
+            "number", "set_value", {"entity_id": f"number.{D}_pressure", "value": 45}, blocking=True
+        )
+    await _start(hass, duo, pressure=40, duration=15)
+    await duo.run(15 * 60 + 10, step=5)
+    assert _event(hass)["event_type"] == "finished"
+    assert _limits(duo) == ("6", "50", "20")  # 40 -> 100 and 15 -> 60 in six equal steps
+    await _start(hass, duo, pressure=40, duration=5)
+    await hass.services.async_call(
+        "switch", "turn_off", {"entity_id": f"switch.{D}"}, blocking=True
+    )
+    await duo.run(10)
+    assert _limits(duo) == ("6", "50", "20")  # only completed sessions move the plan
+    assert await hass.config_entries.async_reload(duo.entry_id)
+    await duo.advertise()
+    assert _limits(duo) == ("6", "50", "20")
+
+
+async def test_finish_and_restart_the_plan(hass: HomeAssistant, duo: Boots) -> None:
+    await hass.services.async_call(
+        "button", "press", {"entity_id": f"button.{D}_finish_gentle_start"}, blocking=True
+    )
+    assert _limits(duo) == ("0", "100", "60")
+    await _start(hass, duo, pressure=90, duration=30)
+    assert duo.device.settings.pressure == 90
+    await hass.services.async_call(
+        "switch", "turn_off", {"entity_id": f"switch.{D}"}, blocking=True
+    )
+    await duo.run(10)
+    await hass.services.async_call(
+        "button", "press", {"entity_id": f"button.{D}_restart_gentle_start"}, blocking=True
+    )
+    assert _limits(duo) == ("7", "40", "15")
+
+
+async def test_plan_off_for_existing_entries(hass: HomeAssistant, proxy: VirtualProxy) -> None:
+    boots = Boots(hass, proxy, SimulatedBoots(DUO, 2))
+    await boots.add_entry()  # options from before the plan: no gentle_start
+    await boots.advertise()
+    assert _limits(boots) == ("0", "100", "60")
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(
+            "button", "press", {"entity_id": f"button.{D}_restart_gentle_start"}, blocking=True
+        )
+    assert err.value.translation_key == "plan_off"
