@@ -14,11 +14,12 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import pytest
 
@@ -40,34 +41,48 @@ def _free_port() -> int:
 
 @pytest.fixture
 def demo(tmp_path: Path, socket_enabled: None) -> Iterator[dict[str, str]]:
+    """The README's demo command; stopped the way a service manager stops it (SIGTERM)."""
     port = _free_port()
+    config = tmp_path / "config"
     process = subprocess.Popen(
-        [sys.executable, str(ROOT / "scripts" / "demo.py"), "--port", str(port), "--config", str(tmp_path / "config")],
+        [sys.executable, str(ROOT / "scripts" / "demo.py"), "--port", str(port), "--config", str(config)],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT,
     )  # fmt: skip
     assert process.stdout is not None
     lines: list[str] = []
-    deadline = time.monotonic() + 240
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        if not line and process.poll() is not None:
-            break
-        lines.append(line)
-        if "Ctrl+C stops" in line:
-            break
+    ready = threading.Event()
+
+    def read(stream: IO[str]) -> None:  # drain the pipe for the whole run
+        for line in stream:
+            lines.append(line)
+            if "Ctrl+C stops" in line:
+                ready.set()
+        ready.set()
+
+    reader = threading.Thread(target=read, args=(process.stdout,), daemon=True)
+    reader.start()
+    ready.wait(timeout=240)
     text = "".join(lines)
     pin = re.search(r"PIN (\d{6})", text)
     password = re.search(r"log in as: demo / (\S+)", text)
     assert pin, text[-3000:]
     assert password, text[-3000:]
     yield {"base": f"http://127.0.0.1:{port}", "pin": pin.group(1), "password": password.group(1)}
-    process.send_signal(signal.SIGINT)
+    started = time.monotonic()
+    process.send_signal(signal.SIGTERM)
     try:
-        process.wait(timeout=90)
+        process.wait(timeout=30)
     except subprocess.TimeoutExpired:
         process.kill()
-        pytest.fail("the demo did not stop cleanly")
+        pytest.fail("the demo did not stop within 30 s of SIGTERM")
+    reader.join(timeout=5)
+    print(f"demo stopped {time.monotonic() - started:.1f} s after SIGTERM")
+    pgrep = ["pgrep", "-f", str(config)]
+    left = subprocess.run(pgrep, check=False, capture_output=True, text=True).stdout
+    assert not left, f"processes left behind: {left}"
     assert process.returncode == 0
+    noise = [line for line in lines if "ERROR" in line or "Traceback" in line]
+    assert not noise, "".join(noise)
 
 
 def _state(base: str, token: str, entity_id: str) -> dict[str, Any]:
