@@ -91,6 +91,25 @@ class Boots:
                 for _ in range(10):
                     await asyncio.sleep(0)
 
+    def enable_chamber_sensors(self) -> None:
+        """Register the chamber pressure sensors enabled, as a user who wants their history would.
+
+        They are disabled by default (the card shows the pressures live); call before
+        ``add_entry``.
+        """
+        from homeassistant.helpers import entity_registry as er
+
+        registry = er.async_get(self.hass)
+        slug = self.device.local_name.lower().replace(" ", "_")
+        for leg in ("left", "right")[: self.device.info.legs]:
+            for chamber in range(1, self.device.info.chambers + 1):
+                registry.async_get_or_create(
+                    "sensor",
+                    DOMAIN,
+                    f"{self.device.address}-pressure_{leg}_{chamber}",
+                    suggested_object_id=f"{slug}_{leg}_chamber_{chamber}",
+                )
+
     async def add_entry(self, *, pin: str | None = None, **options: int) -> MockConfigEntry:
         """Configure the boots as a finished config flow would, and set them up."""
         self.device.pin_lock.nonce = bytes(8)

@@ -28,6 +28,7 @@ PRESSURE = "number.presso_d005_pressure"
 @pytest.fixture
 async def duo(hass: HomeAssistant, proxy: VirtualProxy) -> Boots:
     boots = Boots(hass, proxy, SimulatedBoots(DUO, 2))
+    boots.enable_chamber_sensors()  # checked during reconnects
     await boots.add_entry()
     await boots.advertise()
     return boots

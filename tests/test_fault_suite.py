@@ -66,6 +66,7 @@ async def test_10000_commands_at_5_percent_loss_execute_once(direct_radio: SimRa
 @pytest.fixture
 async def pro(hass: HomeAssistant, proxy: VirtualProxy) -> Boots:
     boots = Boots(hass, proxy, SimulatedBoots(PRO, 3))
+    boots.enable_chamber_sensors()  # checked through corrupted frames
     await boots.add_entry(max_pressure=120)
     await boots.advertise()
     return boots

@@ -38,10 +38,16 @@ def count_rows(hass: HomeAssistant, marker: str) -> dict[str, int]:
 
 
 async def run_session_and_count(
-    hass: HomeAssistant, proxy: VirtualProxy, freezer: FrozenDateTimeFactory
+    hass: HomeAssistant,
+    proxy: VirtualProxy,
+    freezer: FrozenDateTimeFactory,
+    *,
+    chamber_sensors: bool = False,
 ) -> dict[str, int]:
     boots = Boots(hass, proxy, SimulatedBoots(PRO, 3))
     boots.clock = freezer
+    if chamber_sensors:
+        boots.enable_chamber_sensors()
     await boots.add_entry(max_pressure=120)
     await boots.advertise()
     await async_wait_recording_done(hass)
@@ -69,9 +75,9 @@ async def test_a_30_minute_pro8_session_stays_in_the_row_budget(
     proxy: VirtualProxy,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    rows = await run_session_and_count(hass, proxy, freezer)
+    rows = await run_session_and_count(hass, proxy, freezer, chamber_sensors=True)
     total = sum(rows.values())
-    print(f"recorder rows for a 30-minute Pro 8 session: {total}")
+    print(f"recorder rows for a 30-minute Pro 8 session, chamber sensors enabled: {total}")
     assert total <= ROW_BUDGET
     assert rows["sensor.presso_e008_left_chamber_1"] > 30  # pressures did change and were recorded
     assert rows.get("sensor.presso_e008_session_ends", 0) <= 3

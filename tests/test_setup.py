@@ -45,6 +45,7 @@ async def test_turn_on_runs_a_session_and_idle_releases(
     hass: HomeAssistant, proxy: VirtualProxy
 ) -> None:
     boots = Boots(hass, proxy, SimulatedBoots(DUO, 2))
+    boots.enable_chamber_sensors()
     await boots.add_entry()
     await boots.advertise()
     await hass.services.async_call("switch", "turn_on", {"entity_id": SWITCH}, blocking=True)

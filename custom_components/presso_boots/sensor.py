@@ -134,6 +134,8 @@ def _chamber(leg: int, chamber: int, chambers: int) -> PressoSensorDescription:
         native_unit_of_measurement=UnitOfPressure.MMHG,
         state_class=SensorStateClass.MEASUREMENT,
         suggested_display_precision=0,
+        # the card shows them live over its websocket; enable one to keep its history
+        entity_registry_enabled_default=False,
         value_fn=lambda c: (
             (0 if c.data.state is not None else None)
             if c.data.pressures is None or index >= len(c.data.pressures)

@@ -10,7 +10,7 @@ from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers import device_registry as dr
 
 from .const import DOMAIN, LEGS_KEYS, PROGRAM_KEYS
-from .coordinator import PressoCoordinator
+from .coordinator import PressoConfigEntry, PressoCoordinator
 
 ATTR_PROGRAM = "program"
 ATTR_PRESSURE = "pressure"
@@ -34,13 +34,22 @@ START_SCHEMA = vol.Schema(
 TARGET_SCHEMA = vol.Schema(TARGET)
 
 
-def _coordinator(hass: HomeAssistant, call: ServiceCall) -> PressoCoordinator:
-    device = dr.async_get(hass).async_get(call.data[ATTR_DEVICE_ID])
+@callback
+def entry_for_device(hass: HomeAssistant, device_id: str) -> PressoConfigEntry | None:
+    """The config entry of the boots with this device registry id, loaded or not."""
+    device = dr.async_get(hass).async_get(device_id)
     for entry_id in device.config_entries if device else ():
         entry = hass.config_entries.async_get_entry(entry_id)
-        if entry and entry.domain == DOMAIN and hasattr(entry, "runtime_data"):
-            coordinator: PressoCoordinator = entry.runtime_data
-            return coordinator
+        if entry and entry.domain == DOMAIN:
+            return entry
+    return None
+
+
+def _coordinator(hass: HomeAssistant, call: ServiceCall) -> PressoCoordinator:
+    entry = entry_for_device(hass, call.data[ATTR_DEVICE_ID])
+    if entry and hasattr(entry, "runtime_data"):
+        coordinator: PressoCoordinator = entry.runtime_data
+        return coordinator
     raise ServiceValidationError(
         translation_domain=DOMAIN,
         translation_key="unknown_device",
