@@ -214,6 +214,8 @@ async def test_options_flow_sets_limits(hass: HomeAssistant, proxy: VirtualProxy
         CONF_IDLE_DISCONNECT: 10,
         "gentle_start": False,  # entries from before the plan keep it off unless turned on
         "gentle_sessions": 7,
+        "rest_minutes": 0,  # rest and daily limit: off unless chosen
+        "daily_minutes": 0,
     }
     state = hass.states.get("number.presso_e008_pressure")
     assert state is not None

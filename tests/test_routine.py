@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 
@@ -118,3 +120,42 @@ async def test_plan_off_for_existing_entries(hass: HomeAssistant, proxy: Virtual
             "button", "press", {"entity_id": f"button.{D}_restart_gentle_start"}, blocking=True
         )
     assert err.value.translation_key == "plan_off"
+
+
+async def test_rest_and_daily_limit_refuse_a_start_unless_overridden(
+    hass: HomeAssistant, proxy: VirtualProxy, freezer: FrozenDateTimeFactory
+) -> None:
+    freezer.move_to("2026-11-24 18:00:00+00:00")
+    boots = Boots(hass, proxy, SimulatedBoots(DUO, 2))
+    boots.clock = freezer
+    await boots.add_entry(rest_minutes=60, daily_minutes=30)
+    await boots.advertise()
+    assert boots.state(f"sensor.{D}_next_session_allowed") == "unknown"
+    await _start(hass, boots, duration=10)
+    await boots.run(10 * 60 + 10, step=5)
+    assert _event(hass)["event_type"] == "finished"
+    allowed = boots.state(f"sensor.{D}_next_session_allowed")
+    assert allowed.startswith("2026-11-24T19:10")  # an hour after the end
+    err = await _refused(hass, boots, duration=10)
+    assert err.translation_key == "rest_period"
+    assert err.translation_placeholders is not None
+    assert err.translation_placeholders["rest"] == "60"
+    with pytest.raises(ServiceValidationError):  # the switch respects it too
+        await hass.services.async_call(
+            "switch", "turn_on", {"entity_id": f"switch.{D}"}, blocking=True
+        )
+    assert boots.device.counters.sessions_started == 1
+    await _start(hass, boots, duration=10, override_rest=True)
+    assert boots.device.counters.sessions_started == 2
+    await boots.run(10 * 60 + 10, step=5)
+    freezer.tick(timedelta(hours=2))
+    err = await _refused(hass, boots, duration=15)  # 20 of 30 minutes used today
+    assert err.translation_key == "daily_limit"
+    assert err.translation_placeholders == {
+        "used": "20",
+        "limit": "30",
+        "left": "10",
+        "duration": "15",
+    }
+    await _start(hass, boots, duration=10)
+    assert boots.device.counters.sessions_started == 3

@@ -18,6 +18,7 @@ from homeassistant.core import callback
 from homeassistant.helpers import selector
 
 from .const import (
+    CONF_DAILY_MINUTES,
     CONF_DEVICE,
     CONF_GENTLE_SESSIONS,
     CONF_GENTLE_START,
@@ -26,6 +27,7 @@ from .const import (
     CONF_MAX_DURATION,
     CONF_MAX_PRESSURE,
     CONF_PIN,
+    CONF_REST_MINUTES,
     CONF_SAFETY_ACKNOWLEDGED,
     DEFAULT_GENTLE_SESSIONS,
     DEFAULT_IDLE_DISCONNECT,
@@ -252,6 +254,8 @@ class PressoOptionsFlow(OptionsFlowWithReload):
         idle = options.get(CONF_IDLE_DISCONNECT, DEFAULT_IDLE_DISCONNECT)
         gentle = options.get(CONF_GENTLE_START, False)  # entries from before the plan: off
         sessions = options.get(CONF_GENTLE_SESSIONS, DEFAULT_GENTLE_SESSIONS)
+        rest = options.get(CONF_REST_MINUTES, 0)  # 0: off
+        daily = options.get(CONF_DAILY_MINUTES, 0)
 
         schema = vol.Schema(
             {
@@ -266,6 +270,8 @@ class PressoOptionsFlow(OptionsFlowWithReload):
                 ),
                 vol.Required(CONF_GENTLE_START, default=gentle): selector.BooleanSelector(),
                 vol.Required(CONF_GENTLE_SESSIONS, default=sessions): number(1, 30, 1, ""),
+                vol.Required(CONF_REST_MINUTES, default=rest): number(0, 24 * 60, 15, "min"),
+                vol.Required(CONF_DAILY_MINUTES, default=daily): number(0, 240, 5, "min"),
             }
         )
         return self.async_show_form(step_id="init", data_schema=schema)

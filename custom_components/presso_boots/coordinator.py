@@ -102,6 +102,7 @@ class PressoCoordinator(DataUpdateCoordinator[PressoData]):
                 bluetooth.BluetoothScanningMode.PASSIVE,
             )
         )
+        entry.async_on_unload(self.routine.async_track_days())
         entry.async_on_unload(
             bluetooth.async_track_unavailable(
                 self.hass, self._async_on_unavailable, self.address, connectable=False
@@ -245,6 +246,7 @@ class PressoCoordinator(DataUpdateCoordinator[PressoData]):
         if new == old:
             return False
         self.events.note_change(old, new)
+        self.routine.note_change(old, new)
         self.data = new
         if new.fault != old.fault:
             repairs.async_update_fault_issue(self.hass, self.config_entry, new.fault)
@@ -287,8 +289,12 @@ class PressoCoordinator(DataUpdateCoordinator[PressoData]):
         pressure: int | None = None,
         duration: int | None = None,
         legs: int | None = None,
+        override_rest: bool = False,
     ) -> None:
-        """Start a session; unspecified values keep the device's, within the user's limits."""
+        """Start a session; unspecified values keep the device's, within the user's limits.
+
+        The rest period and daily minutes refuse it unless ``override_rest``.
+        """
         limits = self.limits
         data = self.data
         program = limits.check_program(program) if program else 0
@@ -301,6 +307,7 @@ class PressoCoordinator(DataUpdateCoordinator[PressoData]):
         zones = data.zones or self.info.all_zones
         if legs:
             legs, zones = limits.check_zones(legs, zones)
+        self.routine.check_start(duration, override_rest)
         await self.link.async_command(
             lambda client: client.start(program, pressure, duration, legs or 0, 0)
         )

@@ -1,23 +1,38 @@
-"""Routines: the gentle start plan's progress, kept per pair of boots over restarts.
+"""Routines: gentle start progress, rest between sessions, daily minutes, history.
 
-The coordinator tells it about every session end; the limits it implies are
-built by ``SessionLimits`` (``settings.py``), the one chokepoint. It never
-talks to the boots.
+Kept per pair of boots in a Store, so it survives restarts. The coordinator
+tells it about every state change and every session end; the limits the plan
+implies are built by ``SessionLimits`` (``settings.py``), the one chokepoint.
+It never talks to the boots.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
-from homeassistant.core import HomeAssistant
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers.event import async_track_time_change
 from homeassistant.helpers.storage import Store
+from homeassistant.util import dt as dt_util
 
-from .const import CONF_GENTLE_START, DOMAIN
+from .const import CONF_DAILY_MINUTES, CONF_GENTLE_START, CONF_REST_MINUTES, DOMAIN
+from .data import PressoData
+from .presso_ble import SessionState
 
 STORAGE_VERSION = 1
 SAVE_DELAY = 10
+#: Sessions older than this are forgotten (a week and its first day are enough).
+KEEP = timedelta(days=14)
+#: Where the week starts on Sunday or Saturday (CLDR weekData); elsewhere Monday.
+SUNDAY_FIRST = (
+    "AG AS BD BR BS BT BW BZ CA CO DM DO ET GT GU HK HN ID IL IN JM JP KE KH KR LA MH MM MO "
+    "MT MX MZ NI NP PA PE PH PK PR PT PY SA SG SV TH TT TW UM US VE VI WS YE ZA ZW"
+)
+SATURDAY_FIRST = "AE AF BH DJ DZ EG IQ IR JO KW LY OM QA SD SY"
 
 
 def _store(hass: HomeAssistant, entry_id: str) -> Store[dict[str, Any]]:
@@ -27,6 +42,88 @@ def _store(hass: HomeAssistant, entry_id: str) -> Store[dict[str, Any]]:
 async def async_remove_store(hass: HomeAssistant, entry_id: str) -> None:
     """Forget a removed entry's routine."""
     await _store(hass, entry_id).async_remove()
+
+
+def first_weekday(country: str | None, language: str) -> int:
+    """The locale's first day of the week (0 = Monday), from the country or the language."""
+    if country is None:  # a bare language as browsers read it: "en" is en-US
+        lang, _, region = language.replace("_", "-").partition("-")
+        country = region.upper() or ("US" if lang == "en" else None)
+    if country in SUNDAY_FIRST.split():
+        return 6
+    return 5 if country in SATURDAY_FIRST.split() else 0
+
+
+def _invalid(key: str, **placeholders: object) -> ServiceValidationError:
+    return ServiceValidationError(
+        translation_domain=DOMAIN,
+        translation_key=key,
+        translation_placeholders={k: str(v) for k, v in placeholders.items()},
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class SessionRecord:
+    """A session that ended: when, how long it ran, whether it ran to its end."""
+
+    end: datetime
+    seconds: int
+    completed: bool
+
+
+class SessionClock:
+    """Running time and time-weighted target pressure of the session in progress.
+
+    Running time is what the boots report (duration minus time left), so it
+    follows the device's clock through pauses and lost links.
+    """
+
+    def __init__(self) -> None:
+        self.ends: datetime | None = None
+        self.paused_left: float | None = None
+        self.duration: int | None = None
+        self.pressure: int | None = None
+        self.elapsed = 0.0
+        self._pressure_seconds = 0.0
+        self.stopped = False
+
+    def _elapsed_at(self, now: datetime) -> float | None:
+        left = self.paused_left
+        if left is None and self.ends is not None:
+            left = max(0.0, (self.ends - now).total_seconds())
+        if left is None or not self.duration:
+            return None
+        return max(0.0, self.duration * 60 - left)
+
+    def _catch_up(self, now: datetime) -> None:
+        elapsed = self._elapsed_at(now)
+        if elapsed is not None and elapsed > self.elapsed:
+            self._pressure_seconds += (self.pressure or 0) * (elapsed - self.elapsed)
+            self.elapsed = elapsed
+
+    def update(self, data: PressoData, now: datetime) -> None:
+        """The boots' new state during the session."""
+        if self.stopped:
+            return
+        self._catch_up(now)
+        self.pressure, self.duration = data.pressure, data.duration
+        if data.state == SessionState.RUNNING:
+            self.ends, self.paused_left = data.session_ends, None
+        elif data.state == SessionState.PAUSED and self.paused_left is None and self.ends:
+            self.paused_left = max(0.0, (self.ends - now).total_seconds())
+
+    def stop(self, now: datetime) -> None:
+        """The session ended now."""
+        if not self.stopped:
+            self._catch_up(now)
+            self.stopped = True
+
+    @property
+    def average_pressure(self) -> int | None:
+        """Target pressure averaged over the running time."""
+        if not self.elapsed:
+            return self.pressure
+        return round(self._pressure_seconds / self.elapsed)
 
 
 class Routine:
@@ -39,17 +136,31 @@ class Routine:
         options: dict[str, Any],
         on_change: Callable[[], None],
     ) -> None:
+        self._hass = hass
         self._store = _store(hass, entry_id)
         self._options = options
         self._on_change = on_change
         #: Completed sessions counted by the gentle start plan; None once the user finished it.
         self.plan_done: int | None = 0
+        self.sessions: list[SessionRecord] = []
+        self._clock: SessionClock | None = None
 
     async def async_load(self) -> None:
-        """Read the stored progress."""
+        """Read the stored progress and history."""
         stored = await self._store.async_load() or {}
         self.plan_done = stored.get("plan_done", 0)
+        self.sessions = [
+            SessionRecord(datetime.fromisoformat(end), seconds, completed)
+            for end, seconds, completed in stored.get("sessions", [])
+        ]
         self._on_change()
+
+    @callback
+    def async_track_days(self) -> CALLBACK_TYPE:
+        """Refresh what depends on the day (today's and this week's totals) at midnight."""
+        return async_track_time_change(
+            self._hass, lambda _now: self._on_change(), hour=0, minute=0, second=0
+        )
 
     async def async_save(self) -> None:
         """Write now (on unload, so a reload reads the latest)."""
@@ -60,13 +171,16 @@ class Routine:
         self._on_change()
 
     def _as_dict(self) -> dict[str, Any]:
-        return {"plan_done": self.plan_done}
+        return {
+            "plan_done": self.plan_done,
+            "sessions": [[s.end.isoformat(), s.seconds, s.completed] for s in self.sessions],
+        }
 
     # --- gentle start plan -------------------------------------------------------------
 
     def _require_plan(self) -> None:
         if not self._options.get(CONF_GENTLE_START):
-            raise ServiceValidationError(translation_domain=DOMAIN, translation_key="plan_off")
+            raise _invalid("plan_off")
 
     def finish_plan(self) -> None:
         """The user's own limits apply from now on."""
@@ -80,11 +194,95 @@ class Routine:
         self.plan_done = 0
         self._changed()
 
+    # --- rest and daily limit ------------------------------------------------------------
+
+    def _rest_end(self) -> datetime | None:
+        rest = self._options.get(CONF_REST_MINUTES, 0)
+        return self.sessions[-1].end + timedelta(minutes=rest) if rest and self.sessions else None
+
+    def _daily_left(self, now: datetime) -> tuple[int, int] | None:
+        """Today's minutes used and the daily limit, when there is one."""
+        daily: int = self._options.get(CONF_DAILY_MINUTES, 0)
+        return (round(self.minutes(self.day_start(now), now)), daily) if daily else None
+
+    def allowed_from(self, now: datetime) -> datetime | None:
+        """When the rest period and today's minutes let the next session start (None: no limit)."""
+        later = self._rest_end()
+        if (daily := self._daily_left(now)) and daily[0] >= daily[1]:
+            later = self.day_start(now) + timedelta(days=1)
+        return later
+
+    def rest_over(self) -> bool:
+        """A session may start now as far as rest and daily minutes go."""
+        now = dt_util.utcnow()
+        return (allowed := self.allowed_from(now)) is None or allowed <= now
+
+    def check_start(self, duration: int, override: bool) -> None:
+        """Refuse a start inside the rest period or past the daily minutes."""
+        now = dt_util.utcnow()
+        if override:
+            return
+        if (rest_end := self._rest_end()) and rest_end > now:
+            raise _invalid(
+                "rest_period",
+                rest=self._options[CONF_REST_MINUTES],
+                time=dt_util.as_local(rest_end).strftime("%H:%M"),
+            )
+        if (daily := self._daily_left(now)) and daily[0] + duration > daily[1]:
+            used, limit = daily
+            raise _invalid(
+                "daily_limit", used=used, limit=limit, left=max(0, limit - used), duration=duration
+            )
+
+    # --- history ---------------------------------------------------------------------------
+
+    def day_start(self, now: datetime) -> datetime:
+        """Local midnight that began ``now``'s day."""
+        return dt_util.start_of_local_day(dt_util.as_local(now))
+
+    def week_start(self, now: datetime) -> datetime:
+        """Local midnight that began ``now``'s week, in the locale's convention."""
+        day = self.day_start(now)
+        first = first_weekday(self._hass.config.country, self._hass.config.language)
+        return dt_util.start_of_local_day(day.date() - timedelta(days=(day.weekday() - first) % 7))
+
+    def minutes(self, since: datetime, now: datetime) -> float:
+        """Therapy minutes of the sessions that ended since then."""
+        return sum(s.seconds for s in self.sessions if since <= s.end <= now) / 60
+
+    def count(self, since: datetime, now: datetime) -> int:
+        """Sessions that ended since then."""
+        return sum(1 for s in self.sessions if since <= s.end <= now)
+
     # --- sessions ------------------------------------------------------------------------
 
+    def note_change(self, old: PressoData, new: PressoData) -> None:
+        """Follow the session in progress (called on every state change)."""
+        now = dt_util.utcnow()
+        if new.session_active and not old.session_active:
+            self._clock = SessionClock()
+        if self._clock is None:
+            return
+        if new.session_active:
+            self._clock.update(new, now)
+        elif old.session_active:
+            self._clock.stop(now)
+
     def session_ended(self, kind: str, summary: dict[str, Any]) -> str:
-        """Count a session that ended; returns the event type to report."""
+        """Count a session that ended, add its summary; returns the event type to report."""
+        now = dt_util.utcnow()
+        clock, self._clock = self._clock or SessionClock(), None
+        clock.stop(now)
+        duration = summary.get("duration") or 0
+        seconds = duration * 60 if kind == "finished" else round(clock.elapsed)
+        summary.update(
+            average_pressure=clock.average_pressure or summary.get("pressure"),
+            minutes=round(seconds / 60, 1),
+            completed=kind == "finished",
+        )
         if kind == "finished" and self.plan_done is not None:
             self.plan_done += 1
+        self.sessions = [s for s in self.sessions if s.end > now - KEEP]
+        self.sessions.append(SessionRecord(now, seconds, kind == "finished"))
         self._changed()
         return kind

@@ -22,6 +22,7 @@ from homeassistant.const import (
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
+from homeassistant.util import dt as dt_util
 
 from .const import FAULT_KEYS, LEG_NAMES, UNKNOWN
 from .coordinator import PressoConfigEntry, PressoCoordinator
@@ -121,6 +122,13 @@ SENSORS = (
         value_fn=lambda c: c.limits.max_duration,
         needs_boots=False,
     ),
+    PressoSensorDescription(
+        key="next_session",
+        translation_key="next_session",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        value_fn=lambda c: c.routine.allowed_from(dt_util.utcnow()),
+        needs_boots=False,
+    ),
 )
 
 
@@ -166,11 +174,11 @@ class PressoSensor(PressoEntity, SensorEntity):
     entity_description: PressoSensorDescription
 
     @property
-    def native_value(self) -> StateType | datetime:
-    @property
     def available(self) -> bool:
         """Readings of the boots need them in range; the routine's do not."""
         return super().available or not self.entity_description.needs_boots
 
+    @property
+    def native_value(self) -> StateType | datetime:
         """Current reading."""
         return self.entity_description.value_fn(self.coordinator)

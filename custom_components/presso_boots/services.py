@@ -16,6 +16,7 @@ ATTR_PROGRAM = "program"
 ATTR_PRESSURE = "pressure"
 ATTR_DURATION = "duration"
 ATTR_LEGS = "legs"
+ATTR_OVERRIDE_REST = "override_rest"
 
 SERVICE_START = "start_session"
 SERVICE_PAUSE = "pause_session"
@@ -29,6 +30,7 @@ START_SCHEMA = vol.Schema(
         vol.Optional(ATTR_PRESSURE): vol.All(vol.Coerce(int), vol.Range(min=1, max=255)),
         vol.Optional(ATTR_DURATION): vol.All(vol.Coerce(int), vol.Range(min=1, max=255)),
         vol.Optional(ATTR_LEGS): vol.In(list(LEGS_KEYS.values())),
+        vol.Optional(ATTR_OVERRIDE_REST, default=False): cv.boolean,
     }
 )
 TARGET_SCHEMA = vol.Schema(TARGET)
@@ -68,6 +70,7 @@ async def _start(call: ServiceCall) -> None:
         pressure=call.data.get(ATTR_PRESSURE),
         duration=call.data.get(ATTR_DURATION),
         legs=_key_to_id(LEGS_KEYS, call.data.get(ATTR_LEGS)),
+        override_rest=call.data[ATTR_OVERRIDE_REST],
     )
 
 
