@@ -1,0 +1,429 @@
+"""Prove the integration on the Home Assistant release people run, not only the one tests pin.
+
+Run: ``uv run --frozen python scripts/check_ha_release.py`` (CI runs it after the demo test).
+
+It makes a separate virtual environment (Python 3.14, in a temporary directory) with
+``homeassistant==RELEASE`` and the requirements of the integrations that this Home
+Assistant sets up (its defaults and our config's), starts a real ``hass`` with a
+throw-away configuration, this integration and the demo's virtual proxy with two
+simulated pairs of boots, then over the REST API:
+
+1. onboards a user and gets a token;
+2. checks the brand icon is served from ``custom_components/presso_boots/brand``;
+3. adds both boots through the config flow (the Pro 8 asks for its PIN);
+4. turns the session switch on, sees the session running, turns it off, sees it stop;
+5. stops Home Assistant.
+
+It fails on any ERROR or Traceback line in the log, on any deprecation warning that
+names presso_boots (Python's warnings are shown, and Home Assistant's "Detected that
+custom integration ..." reports), and when Home Assistant does not stop cleanly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+RELEASE = "2026.11.0"
+DUO = ("D0:5E:ED:00:D0:05", None)
+PRO = ("D0:5E:ED:00:E0:08", "135790")
+# The integrations that the configuration below sets up (besides Home Assistant's defaults),
+# ours (set up from its entries), and hassio, which usb and analytics import without
+# setting it up.
+CONFIGURED = ["api", "config", "onboarding", "bluetooth", "bluetooth_adapters", "hassio"]
+# What Home Assistant's defaults run or load from the system: ffmpeg (tts checks its
+# version at start) and libturbojpeg (camera). Debian package names.
+SYSTEM = {"ffmpeg": "ffmpeg", "libturbojpeg": "libturbojpeg0"}
+# Manifest pins that do not install on Python 3.14 (no wheel; the sdist does not build):
+# the versions with 3.14 wheels, the same the project's test group uses.
+OVERRIDES = {"pymicro-vad": "pymicro-vad==2.1.0", "pyspeex-noise": "pyspeex-noise==2.0.1"}
+CONFIGURATION = """\
+homeassistant:
+  name: Presso release check
+  unit_system: metric
+  time_zone: UTC
+  country: ES
+  latitude: 40.4
+  longitude: -3.7
+  elevation: 650
+api:
+config:
+bluetooth:
+presso_demo:
+logger:
+  default: info
+  logs:
+    custom_components.presso_boots: info
+"""
+# Home Assistant's own set-up order, read from the installed release: the default
+# integrations plus ours, with every dependency, and the requirements they declare.
+REQUIREMENTS_SCRIPT = """
+import json, sys
+from pathlib import Path
+import homeassistant
+from homeassistant import bootstrap
+components = Path(homeassistant.__file__).parent / "components"
+todo = [*bootstrap.DEFAULT_INTEGRATIONS, *bootstrap.CORE_INTEGRATIONS, *sys.argv[1:]]
+seen, requirements = set(), []
+while todo:
+    domain = todo.pop()
+    manifest = components / domain / "manifest.json"
+    if domain in seen or not manifest.exists():
+        continue
+    seen.add(domain)
+    data = json.loads(manifest.read_text())
+    todo += data.get("dependencies", [])
+    requirements += data.get("requirements", [])
+print(json.dumps(sorted(set(requirements))))
+"""
+END_MARKER = "check_ha_release: end of the checks"
+ERROR_LINE = re.compile(r"^\S+ \S+ (ERROR|CRITICAL) |Traceback \(most recent call last\)")
+DEPRECATION = re.compile(
+    r"deprecat|Detected that custom integration|will stop working", re.IGNORECASE
+)
+
+
+def log(message: str) -> None:
+    print(f"check_ha_release: {message}", flush=True)
+
+
+def run(*command: str) -> None:
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+
+
+def ensure_system_packages() -> None:
+    """Install ffmpeg and libturbojpeg on Debian as root, or say what is missing."""
+    import ctypes.util
+
+    missing = [
+        package
+        for name, package in SYSTEM.items()
+        if not (shutil.which(name) if name == "ffmpeg" else ctypes.util.find_library("turbojpeg"))
+    ]
+    if not missing:
+        return
+    if os.geteuid() != 0 or not shutil.which("apt-get"):
+        sys.exit(f"check_ha_release: install {' '.join(missing)} first")
+    log(f"installing {' '.join(missing)} (Debian)")
+    apt_env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    subprocess.run(["apt-get", "update", "-qq"], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing],
+        check=True, stdout=subprocess.DEVNULL, env=apt_env,
+    )  # fmt: skip
+
+
+def make_venv(directory: Path, release: str) -> Path:
+    """A Python 3.14 venv with the release and what the integrations it sets up import."""
+    uv = shutil.which("uv") or sys.exit("uv is needed (https://docs.astral.sh/uv/)")
+    run(uv, "venv", "--quiet", "--python", "python3.14", str(directory))
+    python = directory / "bin" / "python"
+    run(uv, "pip", "install", "--quiet", "--python", str(python), f"homeassistant=={release}")
+    found = subprocess.run(
+        [str(python), "-c", REQUIREMENTS_SCRIPT, *CONFIGURED],
+        check=True, capture_output=True, text=True,
+    ).stdout  # fmt: skip
+    pins = [
+        OVERRIDES.get(re.split(r"[=<>!~\[ ]", pin, maxsplit=1)[0], pin) for pin in json.loads(found)
+    ]
+    # One resolution with the release pinned, so nothing replaces its own dependencies.
+    run(
+        uv, "pip", "install", "--quiet", "--python", str(python), f"homeassistant=={release}", *pins
+    )
+    return python
+
+
+def prepare(config: Path) -> None:
+    """A fresh config dir with the integration and the demo's proxy (symlinks, like the demo)."""
+    (config / "custom_components").mkdir(parents=True)
+    (config / "configuration.yaml").write_text(CONFIGURATION)
+    for source in (
+        ROOT / "custom_components" / "presso_boots",
+        ROOT / "demo" / "custom_components" / "presso_demo",
+    ):
+        (config / "custom_components" / source.name).symlink_to(source)
+    # Only the simulator on the path: the repository's custom_components package would
+    # hide the config dir's one.
+    (config / "deps-presso").mkdir()
+    (config / "deps-presso" / "presso_sim").symlink_to(ROOT / "presso_sim")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Api:
+    """Home Assistant's REST API with a bearer token."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.token: str | None = None
+
+    def request(
+        self, method: str, path: str, body: dict[str, Any] | None = None, form: bool = False
+    ) -> tuple[int, bytes, str]:
+        data = None
+        headers = {}
+        if body is not None:
+            if form:
+                data = "&".join(f"{k}={v}" for k, v in body.items()).encode()
+                headers["Content-Type"] = "application/x-www-form-urlencoded"
+            else:
+                data = json.dumps(body).encode()
+                headers["Content-Type"] = "application/json"
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        request = urllib.request.Request(
+            self.base + path, data=data, method=method, headers=headers
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.status, response.read(), response.headers.get_content_type()
+        except urllib.error.HTTPError as err:
+            return err.code, err.read(), ""
+
+    def json(
+        self, method: str, path: str, body: dict[str, Any] | None = None, form: bool = False
+    ) -> Any:
+        status, raw, _ = self.request(method, path, body, form)
+        if status >= 400:
+            raise SystemExit(f"{method} {path} -> HTTP {status}: {raw[:500]!r}")
+        return json.loads(raw or b"null")
+
+
+def wait_for(what: str, check: Callable[[], Any], seconds: float) -> Any:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        if result := check():
+            return result
+        time.sleep(0.5)
+    raise SystemExit(f"timed out waiting for {what}")
+
+
+def wait_until_up(api: Api, hass: subprocess.Popen[bytes], seconds: float = 240) -> None:
+    def up() -> bool:
+        if hass.poll() is not None:
+            raise SystemExit(f"Home Assistant exited with {hass.returncode}")
+        try:
+            return api.request("GET", "/api/onboarding")[0] == 200
+        except urllib.error.URLError, ConnectionError, TimeoutError:
+            return False
+
+    wait_for("Home Assistant to answer", up, seconds)
+
+
+def onboard(api: Api) -> None:
+    client_id = f"{api.base}/"
+    code = api.json("POST", "/api/onboarding/users", {
+        "client_id": client_id, "name": "Check", "username": "check",
+        "password": "release-check-password", "language": "en",
+    })["auth_code"]  # fmt: skip
+    token = api.json(
+        "POST", "/auth/token",
+        {"grant_type": "authorization_code", "code": code, "client_id": client_id}, form=True,
+    )  # fmt: skip
+    api.token = str(token["access_token"])
+
+
+def check_brand(api: Api) -> None:
+    status, body, content_type = api.request(
+        "GET", "/api/brands/integration/presso_boots/icon.png?placeholder=no"
+    )
+    ours = (ROOT / "custom_components" / "presso_boots" / "brand" / "icon.png").read_bytes()
+    if status != 200 or content_type != "image/png" or body != ours:
+        raise SystemExit(
+            f"brand icon not served from the integration (HTTP {status}, {content_type}, {body[:200]!r})"
+        )
+    log("brand icon served from custom_components/presso_boots/brand")
+
+
+def add_boots(api: Api, address: str, pin: str | None) -> str:
+    """The user flow: pick the discovered boots, the PIN if asked, the safety note."""
+
+    def offered() -> dict[str, Any] | None:
+        flow: dict[str, Any] = api.json(
+            "POST", "/api/config/config_entries/flow", {"handler": "presso_boots"}
+        )
+        if flow.get("type") == "form" and address in json.dumps(flow.get("data_schema")):
+            return flow
+        if flow.get("type") == "form":
+            api.request("DELETE", f"/api/config/config_entries/flow/{flow['flow_id']}")
+        return None
+
+    flow = wait_for(f"{address} to be discovered", offered, 60)
+    flow_id = flow["flow_id"]
+    result = api.json("POST", f"/api/config/config_entries/flow/{flow_id}", {"address": address})
+    if pin is not None:
+        if result.get("step_id") != "pin":
+            raise SystemExit(f"expected the PIN step, got {result}")
+        result = api.json("POST", f"/api/config/config_entries/flow/{flow_id}", {"pin": pin})
+    if result.get("step_id") != "safety":
+        raise SystemExit(f"expected the safety step, got {result}")
+    result = api.json(
+        "POST", f"/api/config/config_entries/flow/{flow_id}", {"safety_acknowledged": True}
+    )
+    if result.get("type") != "create_entry":
+        raise SystemExit(f"the flow did not create an entry: {result}")
+    title = str(result["title"])
+    log(f"entry added through the config flow: {title}")
+    return title
+
+
+def states(api: Api) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = api.json("GET", "/api/states")
+    return found
+
+
+def session_entities(api: Api, title: str) -> tuple[str, str]:
+    """The session switch (named after the device) and the session state sensor."""
+
+    def find() -> tuple[str, str] | None:
+        switch = sensor = None
+        for state in states(api):
+            entity_id = str(state["entity_id"])
+            name = state["attributes"].get("friendly_name")
+            if (
+                entity_id.startswith("switch.")
+                and name == title
+                and state["state"] != "unavailable"
+            ):
+                switch = entity_id
+            options = state["attributes"].get("options") or []
+            if (
+                entity_id.startswith("sensor.")
+                and "running" in options
+                and str(name).startswith(title)
+            ):
+                sensor = entity_id
+        return (switch, sensor) if switch and sensor else None
+
+    found: tuple[str, str] = wait_for(f"{title}'s session entities", find, 60)
+    return found
+
+
+def state_of(api: Api, entity_id: str) -> str:
+    return str(api.json("GET", f"/api/states/{entity_id}")["state"])
+
+
+def run_session(api: Api, title: str) -> None:
+    switch, sensor = session_entities(api, title)
+    api.json("POST", "/api/services/switch/turn_on", {"entity_id": switch})
+    wait_for(
+        f"{switch} on and {sensor} running",
+        lambda: state_of(api, switch) == "on" and state_of(api, sensor) == "running",
+        60,
+    )
+    log(f"session running: {switch} on, {sensor} running")
+    api.json("POST", "/api/services/switch/turn_off", {"entity_id": switch})
+    wait_for(
+        f"{switch} off and {sensor} idle",
+        lambda: state_of(api, switch) == "off" and state_of(api, sensor) == "idle",
+        90,
+    )
+    log(f"session stopped: {switch} off, {sensor} idle")
+
+
+def problems(text: str) -> list[str]:
+    """ERROR/Traceback lines, and deprecation warnings that name us."""
+    found = []
+    for line in text.splitlines():
+        ours = "presso_boots" in line and DEPRECATION.search(line)
+        if ERROR_LINE.search(line) or ours:
+            found.append(line)
+    return found
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--release", default=RELEASE)
+    parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    args = parser.parse_args()
+    started = time.monotonic()
+    work = Path(tempfile.mkdtemp(prefix="presso-ha-release-"))
+    hass: subprocess.Popen[bytes] | None = None
+    output = work / "hass-output.log"
+    try:
+        ensure_system_packages()
+        python = make_venv(work / "venv", args.release)
+        log(f"homeassistant=={args.release} installed in {time.monotonic() - started:.0f} s")
+        config = work / "config"
+        prepare(config)
+        port = free_port()
+        env = {
+            **os.environ,
+            "PYTHONPATH": str(config / "deps-presso"),
+            "PRESSO_DEMO_PIN": PRO[1] or "",
+            "SETUP_PORT": str(port),
+            "PYTHONUNBUFFERED": "1",
+            # Python's deprecation warnings reach Home Assistant's log.
+            "PYTHONWARNINGS": "default::DeprecationWarning,default::PendingDeprecationWarning",
+        }
+        env.pop("VIRTUAL_ENV", None)
+        with output.open("wb") as sink:
+            hass = subprocess.Popen(
+                [str(python), "-m", "homeassistant", "--config", str(config), "--skip-pip"],
+                env=env, cwd=config, stdout=sink, stderr=subprocess.STDOUT,
+            )  # fmt: skip
+        api = Api(f"http://127.0.0.1:{port}")
+        wait_until_up(api, hass)
+        log(f"Home Assistant {args.release} up after {time.monotonic() - started:.0f} s")
+        onboard(api)
+        wait_for(
+            "Home Assistant to finish starting",
+            lambda: api.json("GET", "/api/config")["state"] == "RUNNING",
+            240,
+        )
+        log(f"Home Assistant {args.release} running after {time.monotonic() - started:.0f} s")
+        check_brand(api)
+        for address, pin in (DUO, PRO):
+            run_session(api, add_boots(api, address, pin))
+        # A last line through Home Assistant's logging: the captured log is complete.
+        api.json(
+            "POST", "/api/services/system_log/write", {"message": END_MARKER, "level": "warning"}
+        )
+    finally:
+        if hass is not None and hass.poll() is None:
+            hass.send_signal(signal.SIGTERM)
+            try:
+                hass.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                hass.kill()
+                hass.wait()
+                log("Home Assistant did not stop within 60 s")
+                sys.exit(1)
+        text = output.read_text(errors="replace") if output.exists() else ""
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+        else:
+            log(f"kept {work}")
+    if hass is None or hass.returncode != 0:
+        print(text[-5000:])
+        sys.exit(f"check_ha_release: Home Assistant exited with {hass and hass.returncode}")
+    if END_MARKER not in text:
+        print(text[-5000:])
+        sys.exit("check_ha_release: the log ends before the checks did")
+    if found := problems(text):
+        print("\n".join(found))
+        sys.exit(f"check_ha_release: {len(found)} error or deprecation line(s) in the log")
+    log(f"Home Assistant {args.release}: passed in {time.monotonic() - started:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
