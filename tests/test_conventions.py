@@ -92,7 +92,7 @@ def test_translation_keys_used_in_code_exist() -> None:
         assert key in strings["exceptions"] or any(
             key in section for section in strings["entity"].values()
         ), key
-    from custom_components.presso_boots.const import FAULT_KEYS, SESSION_EVENTS
+    from custom_components.presso_boots.const import EVENT_TYPES, FAULT_KEYS
     from custom_components.presso_boots.errors import ERROR_KEYS
 
     for _cls, key in ERROR_KEYS:
@@ -103,7 +103,7 @@ def test_translation_keys_used_in_code_exist() -> None:
         assert fault in strings["entity"]["sensor"]["fault"]["state"]
         if fault != "none":
             assert f"fault_{fault}" in strings["issues"]
-    assert set(SESSION_EVENTS.values()) == set(
+    assert set(EVENT_TYPES) == set(
         strings["entity"]["event"]["session"]["state_attributes"]["event_type"]["state"]
     )
 

@@ -159,3 +159,36 @@ async def test_rest_and_daily_limit_refuse_a_start_unless_overridden(
     }
     await _start(hass, boots, duration=10)
     assert boots.device.counters.sessions_started == 3
+
+
+async def test_stopped_early_lowers_the_suggested_pressure_until_sessions_complete(
+    hass: HomeAssistant, proxy: VirtualProxy
+) -> None:
+    boots = Boots(hass, proxy, SimulatedBoots(DUO, 2))
+    await boots.add_entry()
+    await boots.advertise()
+    assert boots.state(f"sensor.{D}_suggested_pressure") == "unknown"
+    await _start(hass, boots, pressure=80, duration=30)
+    await boots.run(5 * 60, step=5)
+    await hass.services.async_call(
+        "switch", "turn_off", {"entity_id": f"switch.{D}"}, blocking=True
+    )
+    await boots.run(5)
+    event = _event(hass)
+    assert (event["event_type"], event["source"], event["completed"]) == (
+        "stopped_early",
+        "app",
+        False,
+    )
+    assert 4.5 <= event["minutes"] <= 5.5
+    assert boots.state(f"sensor.{D}_suggested_pressure") == "75"
+    await _start(hass, boots, pressure=75, duration=15)
+    await boots.run(6 * 60, step=5)
+    boots.device.press_button("stop")  # after the first third: an ordinary stop
+    await boots.run(5)
+    assert (_event(hass)["event_type"], _event(hass)["source"]) == ("stopped", "buttons")
+    assert boots.state(f"sensor.{D}_suggested_pressure") == "75"
+    await _start(hass, boots, pressure=75, duration=5)
+    await boots.run(5 * 60 + 10, step=5)
+    assert _event(hass)["event_type"] == "finished"
+    assert boots.state(f"sensor.{D}_suggested_pressure") == "80"  # back up after completing

@@ -55,6 +55,9 @@ LEG_NAMES: Final = ("left", "right")
 
 #: Session events the event entity fires, by protocol event code.
 SESSION_EVENTS: Final[dict[int, str]] = {1: "started", 2: "finished", 3: "stopped", 4: "aborted"}
+#: A user stop within the session's first third (``routine.py``), reported instead of "stopped".
+STOPPED_EARLY: Final = "stopped_early"
+EVENT_TYPES: Final = [*SESSION_EVENTS.values(), STOPPED_EARLY]
 EVENT_SOURCES: Final = ("app", "buttons", "firmware")
 FAULT_KEYS: Final[dict[int, str]] = {
     0: "none",

@@ -1,4 +1,4 @@
-"""Session event entity: started, finished, stopped, aborted."""
+"""Session event entity: started, finished, stopped, stopped early, aborted."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from homeassistant.components.event import EventEntity, EventEntityDescription
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .const import SESSION_EVENTS
+from .const import EVENT_TYPES
 from .coordinator import PressoConfigEntry
 from .entity import PressoEntity
 
@@ -17,7 +17,7 @@ PARALLEL_UPDATES = 0
 SESSION_EVENT = EventEntityDescription(
     key="session",
     translation_key="session",
-    event_types=list(SESSION_EVENTS.values()),
+    event_types=EVENT_TYPES,
 )
 
 

@@ -19,14 +19,23 @@ from homeassistant.helpers.event import async_track_time_change
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
-from .const import CONF_DAILY_MINUTES, CONF_GENTLE_START, CONF_REST_MINUTES, DOMAIN
+from .const import (
+    CONF_DAILY_MINUTES,
+    CONF_GENTLE_START,
+    CONF_REST_MINUTES,
+    DOMAIN,
+    STOPPED_EARLY,
+)
 from .data import PressoData
 from .presso_ble import SessionState
+from .settings import SessionLimits
 
 STORAGE_VERSION = 1
 SAVE_DELAY = 10
 #: Sessions older than this are forgotten (a week and its first day are enough).
 KEEP = timedelta(days=14)
+#: Who can stop a session "early": the user, from Home Assistant or the boots' buttons.
+USER_SOURCES = ("app", "buttons")
 #: Where the week starts on Sunday or Saturday (CLDR weekData); elsewhere Monday.
 SUNDAY_FIRST = (
     "AG AS BD BR BS BT BW BZ CA CO DM DO ET GT GU HK HN ID IL IN JM JP KE KH KR LA MH MM MO "
@@ -143,12 +152,17 @@ class Routine:
         #: Completed sessions counted by the gentle start plan; None once the user finished it.
         self.plan_done: int | None = 0
         self.sessions: list[SessionRecord] = []
+        #: Suggested pressure: the last comfortable one, less a step per early stop not yet undone.
+        self.comfortable: int | None = None
+        self.steps_down = 0
         self._clock: SessionClock | None = None
 
     async def async_load(self) -> None:
         """Read the stored progress and history."""
         stored = await self._store.async_load() or {}
         self.plan_done = stored.get("plan_done", 0)
+        self.comfortable = stored.get("comfortable")
+        self.steps_down = stored.get("steps_down", 0)
         self.sessions = [
             SessionRecord(datetime.fromisoformat(end), seconds, completed)
             for end, seconds, completed in stored.get("sessions", [])
@@ -173,6 +187,8 @@ class Routine:
     def _as_dict(self) -> dict[str, Any]:
         return {
             "plan_done": self.plan_done,
+            "comfortable": self.comfortable,
+            "steps_down": self.steps_down,
             "sessions": [[s.end.isoformat(), s.seconds, s.completed] for s in self.sessions],
         }
 
@@ -254,6 +270,27 @@ class Routine:
         """Sessions that ended since then."""
         return sum(1 for s in self.sessions if since <= s.end <= now)
 
+    # --- suggested pressure -------------------------------------------------------------
+
+    def _suggest(self, kind: str, pressure: int | None) -> None:
+        """A step down after a session stopped early, back up with each completed one."""
+        if pressure is None:
+            return
+        if kind == STOPPED_EARLY:
+            self.comfortable = self.comfortable or pressure
+            self.steps_down += 1
+        elif kind == "finished":
+            if self.steps_down:
+                self.steps_down -= 1
+            else:
+                self.comfortable = pressure
+
+    def suggested_pressure(self, limits: SessionLimits) -> int | None:
+        """The pressure to suggest for the next session, within today's limits."""
+        if self.comfortable is None:
+            return None
+        return limits.safe_pressure(self.comfortable - self.steps_down * limits.info.pressure_step)
+
     # --- sessions ------------------------------------------------------------------------
 
     def note_change(self, old: PressoData, new: PressoData) -> None:
@@ -280,6 +317,9 @@ class Routine:
             minutes=round(seconds / 60, 1),
             completed=kind == "finished",
         )
+        if kind == "stopped" and summary.get("source") in USER_SOURCES and seconds < duration * 20:
+            kind = STOPPED_EARLY  # by the user, within the first third
+        self._suggest(kind, summary.get("pressure"))
         if kind == "finished" and self.plan_done is not None:
             self.plan_done += 1
         self.sessions = [s for s in self.sessions if s.end > now - KEEP]

@@ -123,6 +123,14 @@ SENSORS = (
         needs_boots=False,
     ),
     PressoSensorDescription(
+        key="suggested_pressure",
+        translation_key="suggested_pressure",
+        device_class=SensorDeviceClass.PRESSURE,
+        native_unit_of_measurement=UnitOfPressure.MMHG,
+        value_fn=lambda c: c.routine.suggested_pressure(c.limits),
+        needs_boots=False,
+    ),
+    PressoSensorDescription(
         key="next_session",
         translation_key="next_session",
         device_class=SensorDeviceClass.TIMESTAMP,
