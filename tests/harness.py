@@ -20,6 +20,7 @@ from custom_components.presso_boots.const import (
 from custom_components.presso_boots.coordinator import PressoCoordinator
 from custom_components.presso_boots.data import info_to_dict
 from presso_sim import LinkFaults, SimulatedBoots
+from presso_sim.esphome_proxy import ESPHomeProxy
 from presso_sim.proxy import VirtualProxy
 
 DUO = "C0:FF:EE:00:D0:05"
@@ -29,7 +30,9 @@ PRO = "C0:FF:EE:00:E0:08"
 class Boots:
     """One simulated pair of boots seen by Home Assistant through a proxy."""
 
-    def __init__(self, hass: HomeAssistant, proxy: VirtualProxy, device: SimulatedBoots) -> None:
+    def __init__(
+        self, hass: HomeAssistant, proxy: VirtualProxy | ESPHomeProxy, device: SimulatedBoots
+    ) -> None:
         self.hass = hass
         self.proxy = proxy
         self.device = device
@@ -70,7 +73,13 @@ class Boots:
 
     async def advertise(self) -> None:
         self.proxy.advertise(self.device)
+        await self.handed_over()
         await self.hass.async_block_till_done()
+
+    async def handed_over(self) -> None:
+        """Wait until what the proxy passed on reached Home Assistant (ESPHome: an API ping)."""
+        if isinstance(self.proxy, ESPHomeProxy):
+            await self.proxy.ping()
 
     async def run(self, seconds: float, step: float = 1.0, *, block: bool = True) -> None:
         """Advance the device clock, advertising and letting frames flow each step.
@@ -85,6 +94,7 @@ class Boots:
             if self.clock is not None:
                 self.clock.tick(step)
             self.proxy.advertise(self.device)
+            await self.handed_over()
             if block:
                 await self.hass.async_block_till_done()
             else:

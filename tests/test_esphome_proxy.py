@@ -1,0 +1,226 @@
+"""The boots through Home Assistant's real esphome integration, aioesphomeapi and bleak-esphome.
+
+Every test here talks to an emulated ESPHome Bluetooth proxy over the native
+API on 127.0.0.1: discovery, config flow, sessions, telemetry, link drops,
+proxy reboots and connection slots take the path most users have.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from unittest.mock import PropertyMock, patch
+
+import pytest
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components import bluetooth
+from homeassistant.const import CONF_ADDRESS
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.util import dt as dt_util
+from pytest_homeassistant_custom_component.common import async_fire_time_changed
+
+from custom_components.presso_boots.const import CONF_SAFETY_ACKNOWLEDGED, DOMAIN
+from custom_components.presso_boots.presso_ble import SessionState
+from presso_sim import SimulatedBoots
+from presso_sim.esphome_proxy import ESPHomeProxy
+
+from .esphome import ESPHomeProxies, barrier
+from .harness import DUO, Boots
+
+pytestmark = pytest.mark.usefixtures("no_errors_logged")
+
+SWITCH = "switch.presso_d005"
+
+
+def _running(boots: Boots) -> bool:
+    return boots.device.state == SessionState.RUNNING
+
+
+async def _switch(hass: HomeAssistant, service: str, entity_id: str = SWITCH) -> None:
+    await hass.services.async_call("switch", service, {"entity_id": entity_id}, blocking=True)
+
+
+def _free_slots_seen_by_home_assistant(hass: HomeAssistant, proxy: ESPHomeProxy) -> int:
+    scanner = bluetooth.async_scanner_by_source(hass, proxy.bluetooth_mac)
+    assert scanner is not None, "the proxy's scanner is registered"
+    allocations = scanner.get_allocations()
+    assert allocations is not None
+    return allocations.free
+
+
+@pytest.fixture
+def chamber_sensors_enabled() -> Iterator[None]:
+    """Chamber pressure sensors are off by default; the telemetry test looks at them."""
+    with patch(
+        "homeassistant.helpers.entity.Entity.entity_registry_enabled_default",
+        new_callable=PropertyMock,
+        return_value=True,
+    ):
+        yield
+
+
+@pytest.fixture
+async def duo(hass: HomeAssistant, esphome_proxy: ESPHomeProxy) -> Boots:
+    boots = Boots(hass, esphome_proxy, SimulatedBoots(DUO, 2))
+    await boots.add_entry()
+    await boots.advertise()
+    return boots
+
+
+async def test_discovery_through_the_esphome_scanner_creates_an_entry(
+    hass: HomeAssistant, esphome_proxy: ESPHomeProxy
+) -> None:
+    device = esphome_proxy.radio.add(SimulatedBoots(DUO, 2, serial="DUO00005"))
+    esphome_proxy.advertise(device)
+    await barrier(hass, esphome_proxy)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    info = bluetooth.async_last_service_info(hass, DUO, connectable=True)
+    assert info is not None
+    assert info.source == esphome_proxy.bluetooth_mac  # heard through the ESPHome scanner
+    assert info.name == "Presso D005"  # the scan response's complete name
+    (flow,) = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert flow["step_id"] == "bluetooth_confirm"
+    result = await hass.config_entries.flow.async_configure(flow["flow_id"], {})
+    assert result["step_id"] == "safety"
+    result = await hass.config_entries.flow.async_configure(
+        flow["flow_id"], {CONF_SAFETY_ACKNOWLEDGED: True}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"][CONF_ADDRESS] == DUO
+    assert result["data"]["device"]["chambers"] == 5
+    await barrier(hass, esphome_proxy)
+    assert esphome_proxy.stats.connects == [(DUO, False)]  # the handshake, services not cached yet
+    assert esphome_proxy.in_use == []  # and it let go of the slot
+    assert device.central is None
+    assert hass.states.get(SWITCH) is not None
+
+
+async def test_session_start_telemetry_and_stop(
+    hass: HomeAssistant,
+    chamber_sensors_enabled: None,
+    duo: Boots,
+    esphome_proxy: ESPHomeProxy,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    duo.clock = freezer
+    await _switch(hass, "turn_on")
+    assert duo.device.state == SessionState.RUNNING
+    # notifications only flow once bleak-esphome wrote the events characteristic's CCCD
+    assert esphome_proxy.stats.operations("write descriptor") == 1
+    await duo.run(20)
+    assert duo.state(SWITCH) == "on"
+    assert duo.state("sensor.presso_d005_session_state") == "running"
+    pressures = [int(duo.state(f"sensor.presso_d005_left_chamber_{n}")) for n in range(1, 6)]
+    assert max(pressures) > 0  # TELEMETRY notifications reached the chamber sensors
+    await _switch(hass, "turn_off")
+    assert not _running(duo)
+    await duo.run(10)
+    assert duo.state(SWITCH) == "off"
+    assert duo.state("sensor.presso_d005_session_state") == "idle"
+
+
+async def test_link_drop_mid_session_reconnects_with_cached_services(
+    hass: HomeAssistant, duo: Boots, esphome_proxy: ESPHomeProxy
+) -> None:
+    await _switch(hass, "turn_on")
+    await duo.run(5)
+    assert esphome_proxy.stats.operations("discover services") == 1
+    duo.proxy.radio.drop_link(DUO)  # the radio link breaks under the proxy
+    await barrier(hass, esphome_proxy)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert duo.coordinator.connected
+    assert esphome_proxy.stats.connects[-1] == (DUO, True)  # connect with cache ...
+    assert esphome_proxy.stats.operations("discover services") == 1  # ... and no discovery
+    assert duo.device.telemetry_interval == 10  # telemetry back on after the reconnect
+    await duo.run(10)
+    assert duo.state("sensor.presso_d005_session_state") == "running"
+
+
+async def test_proxy_reboot_mid_session_the_session_runs_on_and_stop_lands(
+    hass: HomeAssistant, duo: Boots, esphome_proxy: ESPHomeProxy
+) -> None:
+    await _switch(hass, "turn_on")
+    await duo.run(5)
+    esphome_proxy.reboot()  # the API connection and every link drop at once
+    await esphome_proxy.wait_for_client()  # Home Assistant reconnected the API
+    await barrier(hass, esphome_proxy)
+    assert duo.device.state == SessionState.RUNNING  # the boots never noticed
+    await duo.advertise()  # heard again through the proxy's new scanner
+    assert duo.state(SWITCH) == "on"
+    await _switch(hass, "turn_off")
+    assert not _running(duo)  # the stop landed over a new link
+    await duo.run(10)
+    assert duo.state(SWITCH) == "off"
+
+
+async def test_fourth_boots_on_a_three_slot_proxy_is_told_why(
+    hass: HomeAssistant, esphome_proxy: ESPHomeProxy
+) -> None:
+    pairs = [
+        Boots(hass, esphome_proxy, SimulatedBoots(f"C0:FF:EE:00:D0:0{n}", 2)) for n in (1, 2, 3, 4)
+    ]
+    for boots in pairs:
+        await boots.add_entry()
+        await boots.advertise()
+    for boots in pairs[:3]:
+        await _switch(hass, "turn_on", f"switch.presso_d00{boots.device.address[-1]}")
+    await barrier(hass, esphome_proxy)
+    assert esphome_proxy.free_slots == 0
+    assert _free_slots_seen_by_home_assistant(hass, esphome_proxy) == 0
+    with pytest.raises(HomeAssistantError) as err:
+        await _switch(hass, "turn_on", "switch.presso_d004")
+    assert err.value.translation_key == "out_of_slots"
+    assert pairs[3].device.address not in {address for address, _ in esphome_proxy.stats.connects}
+    assert pairs[3].device.state == SessionState.IDLE
+
+
+async def test_boots_heard_by_two_proxies_connect_through_the_one_with_a_free_slot(
+    hass: HomeAssistant, esphome_proxies: ESPHomeProxies
+) -> None:
+    living_room = await esphome_proxies.start("living-room", slots=1)
+    bedroom = await esphome_proxies.start("bedroom", hears=[DUO])
+    other = Boots(hass, living_room, SimulatedBoots("C0:FF:EE:00:D0:01", 2))
+    duo = Boots(hass, living_room, SimulatedBoots(DUO, 2))
+    living_room.rssi[DUO] = -50  # the living room hears the Duo best ...
+    bedroom.rssi[DUO] = -85
+    for boots in (other, duo):
+        await boots.add_entry()
+        await boots.advertise()
+    bedroom.advertise(duo.device)
+    await _switch(hass, "turn_on", "switch.presso_d001")  # ... but its one slot is taken
+    await barrier(hass, living_room, bedroom)
+    await _switch(hass, "turn_on")
+    assert duo.device.state == SessionState.RUNNING
+    assert DUO in bedroom.links
+    assert DUO not in living_room.links
+
+
+async def test_after_the_idle_delay_the_proxy_reports_every_slot_free(
+    hass: HomeAssistant, duo: Boots, esphome_proxy: ESPHomeProxy
+) -> None:
+    await hass.services.async_call(
+        "number",
+        "set_value",
+        {"entity_id": "number.presso_d005_pressure", "value": 60},
+        blocking=True,
+    )
+    assert duo.device.settings.pressure == 60
+    await barrier(hass, esphome_proxy)
+    assert _free_slots_seen_by_home_assistant(hass, esphome_proxy) == 2
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=31))
+    await hass.async_block_till_done(wait_background_tasks=True)
+    await barrier(hass, esphome_proxy)
+    assert esphome_proxy.in_use == []
+    assert _free_slots_seen_by_home_assistant(hass, esphome_proxy) == 3
+    assert duo.device.central is None
+
+
+async def test_a_refused_connect_is_retried(
+    hass: HomeAssistant, duo: Boots, esphome_proxy: ESPHomeProxy
+) -> None:
+    esphome_proxy.refuse_connects = 1  # ESP_GATT_CONN_FAIL_ESTABLISH once
+    await _switch(hass, "turn_on")
+    assert duo.device.state == SessionState.RUNNING
+    assert [address for address, _ in esphome_proxy.stats.connects] == [DUO, DUO]
