@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ServiceValidationError
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 
 from custom_components.presso_boots.const import DOMAIN
 from presso_sim import SimulatedBoots
@@ -192,3 +192,25 @@ async def test_stopped_early_lowers_the_suggested_pressure_until_sessions_comple
     await boots.run(5 * 60 + 10, step=5)
     assert _event(hass)["event_type"] == "finished"
     assert boots.state(f"sensor.{D}_suggested_pressure") == "80"  # back up after completing
+
+
+async def test_pause_and_resume_buttons(hass: HomeAssistant, proxy: VirtualProxy) -> None:
+    boots = Boots(hass, proxy, SimulatedBoots(DUO, 2))
+    await boots.add_entry()
+    await boots.advertise()
+    with pytest.raises(HomeAssistantError) as err:  # nothing to pause
+        await hass.services.async_call(
+            "button", "press", {"entity_id": f"button.{D}_pause_session"}, blocking=True
+        )
+    assert err.value.translation_key == "rejected"
+    await _start(hass, boots, duration=10)
+    await hass.services.async_call(
+        "button", "press", {"entity_id": f"button.{D}_pause_session"}, blocking=True
+    )
+    await boots.run(2)
+    assert boots.state(f"sensor.{D}_session_state") == "paused"
+    await hass.services.async_call(
+        "button", "press", {"entity_id": f"button.{D}_resume_session"}, blocking=True
+    )
+    await boots.run(2)
+    assert boots.state(f"sensor.{D}_session_state") == "running"

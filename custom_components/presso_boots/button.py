@@ -1,4 +1,4 @@
-"""Buttons: finish or restart the gentle start plan."""
+"""Buttons: pause and resume the session; finish or restart the gentle start plan."""
 
 from __future__ import annotations
 
@@ -29,6 +29,12 @@ class PressoButtonDescription(ButtonEntityDescription):
 
 
 BUTTONS = (
+    PressoButtonDescription(
+        key="pause", translation_key="pause", press_fn=lambda c: c.async_pause()
+    ),
+    PressoButtonDescription(
+        key="resume", translation_key="resume", press_fn=lambda c: c.async_resume()
+    ),
     PressoButtonDescription(
         key="finish_plan",
         translation_key="finish_plan",
