@@ -9,8 +9,10 @@ import pytest
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from custom_components.presso_boots.const import DOMAIN
+from custom_components.presso_boots.routine import first_weekday
 from presso_sim import SimulatedBoots
 from presso_sim.proxy import VirtualProxy
 
@@ -214,3 +216,54 @@ async def test_pause_and_resume_buttons(hass: HomeAssistant, proxy: VirtualProxy
     )
     await boots.run(2)
     assert boots.state(f"sensor.{D}_session_state") == "running"
+
+
+def test_the_week_starts_as_the_locale_says() -> None:
+    assert first_weekday(None, "en") == 6  # en is read as en-US: Sunday
+    assert first_weekday(None, "en-GB") == 0
+    assert first_weekday(None, "es") == 0
+    assert first_weekday("MX", "es") == 6  # the country decides when it is set
+    assert first_weekday("EG", "ar") == 5
+
+
+async def test_history_totals_reset_at_midnight_and_week_start_and_survive_reload(
+    hass: HomeAssistant, proxy: VirtualProxy, freezer: FrozenDateTimeFactory
+) -> None:
+    assert hass.config.time_zone == "US/Pacific"
+    freezer.move_to("2026-11-24 18:00:00+00:00")  # Tuesday 10:00 local
+    boots = Boots(hass, proxy, SimulatedBoots(DUO, 2))
+    boots.clock = freezer
+    await boots.add_entry()
+    await boots.advertise()
+    await _start(hass, boots, pressure=60, duration=10)
+    await boots.run(10 * 60 + 10, step=5)
+    event = _event(hass)
+    assert (event["event_type"], event["program"], event["average_pressure"]) == (
+        "finished",
+        "wave",
+        60,
+    )
+    assert (event["minutes"], event["completed"]) == (10, True)
+    totals = (
+        f"sensor.{D}_therapy_today",
+        f"sensor.{D}_therapy_this_week",
+        f"sensor.{D}_sessions_this_week",
+    )
+    assert [boots.state(t) for t in totals] == ["10.0", "10.0", "1"]
+    today = hass.states.get(totals[0])
+    assert today is not None
+    assert today.attributes["state_class"] == "total"
+    assert today.attributes["last_reset"] == "2026-11-24T00:00:00-08:00"
+    week = hass.states.get(totals[2])
+    assert week is not None
+    assert week.attributes["last_reset"] == "2026-11-22T00:00:00-08:00"  # Sunday
+    assert await hass.config_entries.async_reload(boots.entry_id)
+    assert [boots.state(t) for t in totals] == ["10.0", "10.0", "1"]
+    freezer.move_to("2026-11-25 08:00:01+00:00")  # Wednesday 00:00:01 local
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    assert [boots.state(t) for t in totals] == ["0.0", "10.0", "1"]
+    freezer.move_to("2026-11-29 08:00:01+00:00")  # Sunday: a new week
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    assert [boots.state(t) for t in totals] == ["0.0", "0.0", "0"]

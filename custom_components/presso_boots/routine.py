@@ -172,9 +172,12 @@ class Routine:
     @callback
     def async_track_days(self) -> CALLBACK_TYPE:
         """Refresh what depends on the day (today's and this week's totals) at midnight."""
-        return async_track_time_change(
-            self._hass, lambda _now: self._on_change(), hour=0, minute=0, second=0
-        )
+
+        @callback
+        def midnight(_now: datetime) -> None:
+            self._on_change()
+
+        return async_track_time_change(self._hass, midnight, hour=0, minute=0, second=0)
 
     async def async_save(self) -> None:
         """Write now (on unload, so a reload reads the latest)."""
@@ -269,6 +272,21 @@ class Routine:
     def count(self, since: datetime, now: datetime) -> int:
         """Sessions that ended since then."""
         return sum(1 for s in self.sessions if since <= s.end <= now)
+
+    def minutes_today(self) -> float:
+        """Therapy minutes since local midnight."""
+        now = dt_util.utcnow()
+        return round(self.minutes(self.day_start(now), now), 1)
+
+    def minutes_this_week(self) -> float:
+        """Therapy minutes since the week began."""
+        now = dt_util.utcnow()
+        return round(self.minutes(self.week_start(now), now), 1)
+
+    def sessions_this_week(self) -> int:
+        """Sessions since the week began."""
+        now = dt_util.utcnow()
+        return self.count(self.week_start(now), now)
 
     # --- suggested pressure -------------------------------------------------------------
 

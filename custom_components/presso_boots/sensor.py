@@ -42,6 +42,7 @@ class PressoSensorDescription(SensorEntityDescription):
 
     value_fn: Callable[[PressoCoordinator], StateType | datetime]
     needs_boots: bool = True
+    last_reset_fn: Callable[[PressoCoordinator], datetime] | None = None
 
 
 SENSORS = (
@@ -88,7 +89,10 @@ SENSORS = (
         suggested_unit_of_measurement=UnitOfTime.HOURS,
         state_class=SensorStateClass.TOTAL_INCREASING,
         entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda c: c.data.lifetime_seconds,
+        # whole minutes: STATUS brings a new count every 10 s, one row each in the recorder
+        value_fn=lambda c: (
+            None if c.data.lifetime_seconds is None else c.data.lifetime_seconds // 60 * 60
+        ),
     ),
     PressoSensorDescription(
         key="rssi",
@@ -128,6 +132,36 @@ SENSORS = (
         device_class=SensorDeviceClass.PRESSURE,
         native_unit_of_measurement=UnitOfPressure.MMHG,
         value_fn=lambda c: c.routine.suggested_pressure(c.limits),
+        needs_boots=False,
+    ),
+    PressoSensorDescription(
+        key="therapy_today",
+        translation_key="therapy_today",
+        device_class=SensorDeviceClass.DURATION,
+        native_unit_of_measurement=UnitOfTime.MINUTES,
+        state_class=SensorStateClass.TOTAL,
+        suggested_display_precision=0,
+        value_fn=lambda c: c.routine.minutes_today(),
+        last_reset_fn=lambda c: c.routine.day_start(dt_util.utcnow()),
+        needs_boots=False,
+    ),
+    PressoSensorDescription(
+        key="therapy_week",
+        translation_key="therapy_week",
+        device_class=SensorDeviceClass.DURATION,
+        native_unit_of_measurement=UnitOfTime.MINUTES,
+        state_class=SensorStateClass.TOTAL,
+        suggested_display_precision=0,
+        value_fn=lambda c: c.routine.minutes_this_week(),
+        last_reset_fn=lambda c: c.routine.week_start(dt_util.utcnow()),
+        needs_boots=False,
+    ),
+    PressoSensorDescription(
+        key="sessions_week",
+        translation_key="sessions_week",
+        state_class=SensorStateClass.TOTAL,
+        value_fn=lambda c: c.routine.sessions_this_week(),
+        last_reset_fn=lambda c: c.routine.week_start(dt_util.utcnow()),
         needs_boots=False,
     ),
     PressoSensorDescription(
@@ -185,6 +219,12 @@ class PressoSensor(PressoEntity, SensorEntity):
     def available(self) -> bool:
         """Readings of the boots need them in range; the routine's do not."""
         return super().available or not self.entity_description.needs_boots
+
+    @property
+    def last_reset(self) -> datetime | None:
+        """Start of the day or week a total counts from."""
+        reset = self.entity_description.last_reset_fn
+        return None if reset is None else reset(self.coordinator)
 
     @property
     def native_value(self) -> StateType | datetime:
