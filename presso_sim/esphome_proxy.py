@@ -22,10 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from aioesphomeapi import BluetoothDeviceRequestType
-from bleak.assigned_numbers import CHARACTERISTIC_PROPERTIES
-from bleak.backends.characteristic import BleakGATTCharacteristic
 from bleak.backends.device import BLEDevice
-from bleak.backends.service import BleakGATTServiceCollection
 from bleak.exc import BleakError
 
 from .device import SimulatedBoots
@@ -36,21 +33,17 @@ from .esphome_api import (
     mac_to_int,
     pb,
     scan_response,
-    uuid_to_ints,
 )
+from .esphome_gatt import ProxiedLink, gatt_error
 from .esphome_session import ApiSession
 from .link import SimLinkClient, SimRadio
 
 _LOGGER = logging.getLogger(__name__)
 
-CCCD_UUID: Final = "00002902-0000-1000-8000-00805f9b34fb"
-PROPERTY_MASK: Final = {name: mask for mask, name in CHARACTERISTIC_PROPERTIES.items()}
-# ESP-IDF connection errors (esp_gatt_conn_reason_t) and ATT errors, as aioesphomeapi names them
+# ESP-IDF connection reasons (esp_gatt_conn_reason_t) and errors, as aioesphomeapi names them
 CONN_TERMINATED_BY_PEER: Final = 0x13
 CONN_FAIL_ESTABLISH: Final = 0x3E
-ATT_INVALID_HANDLE: Final = 0x01
-ATT_READ_NOT_PERMITTED: Final = 0x02
-ATT_WRITE_NOT_PERMITTED: Final = 0x03
+NOT_CONNECTED: Final = -1
 ATT_REQUEST_NOT_SUPPORTED: Final = 0x06
 
 
@@ -68,35 +61,6 @@ class ProxyStats:
     def operations(self, kind: str | None = None) -> int:
         """How many GATT operations (of one kind) ran."""
         return sum(1 for _, k in self.gatt_operations if kind is None or k == kind)
-
-
-@dataclass(slots=True, eq=False)
-class ProxiedLink:
-    """One Bluetooth connection the proxy holds for its API client."""
-
-    address: str
-    session: ApiSession
-    client: SimLinkClient
-    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    forwarding: set[int] = field(default_factory=set)
-    """Handles whose notifications go to the API client (BluetoothGATTNotifyRequest)."""
-
-    @property
-    def services(self) -> BleakGATTServiceCollection:
-        """The peripheral's GATT table (the simulated link knows it once connected)."""
-        services = self.client.services
-        assert services is not None
-        return services
-
-    def characteristic(self, handle: int) -> BleakGATTCharacteristic | None:
-        return self.services.get_characteristic(handle)
-
-    def cccd_owner(self, handle: int) -> BleakGATTCharacteristic | None:
-        """The notifying characteristic whose CCCD sits at ``handle`` (its value handle + 1)."""
-        char = self.characteristic(handle - 1)
-        if char is not None and {"notify", "indicate"} & set(char.properties):
-            return char
-        return None
 
 
 class ESPHomeProxy:
@@ -132,7 +96,7 @@ class ESPHomeProxy:
         self.links: dict[str, ProxiedLink] = {}
         self.sessions: list[ApiSession] = []
         self._allocated: list[str] = []
-        self._pending: dict[str, asyncio.Task[None]] = {}
+        self._pending: dict[str, tuple[ApiSession, asyncio.Task[None]]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._server: asyncio.Server | None = None
         self._running = asyncio.Event()
@@ -150,7 +114,10 @@ class ESPHomeProxy:
         return self.port
 
     async def stop(self) -> None:
-        """Close every API connection and stop listening."""
+        """Let go of every link and API connection and stop listening."""
+        for address in list(self.links):
+            if link := self._forget(address):
+                await link.client.disconnect()
         self.reboot()
         for task in list(self._tasks):
             task.cancel()
@@ -175,17 +142,19 @@ class ESPHomeProxy:
 
     def session_closed(self, session: ApiSession) -> None:
         """The API connection is gone: the ESP drops every link it held for it."""
-        if session in self.sessions:
-            self.sessions.remove(session)
+        if session not in self.sessions:
+            return
+        self.sessions.remove(session)
         if not any(s.raw_advertisements for s in self.sessions):
             self._subscribed.clear()
-        for address, task in list(self._pending.items()):
-            task.cancel()
-            self._free_slot(address)
+        for address, (owner, task) in list(self._pending.items()):
+            if owner is session:
+                task.cancel()
+                del self._pending[address]
+                self._free_slot(address)
         for link in [link for link in self.links.values() if link.session is session]:
-            del self.links[link.address]
-            self._free_slot(link.address)
-            asyncio.get_running_loop().create_task(link.client.disconnect())
+            self._forget(link.address)
+            self.spawn(link.client.disconnect())
         self._report_slots()
 
     # --- advertising --------------------------------------------------------------------
@@ -260,14 +229,14 @@ class ESPHomeProxy:
     def drop_link(self, address: str) -> None:
         """The radio link to ``address`` breaks (the ESP reports it as closed by the peer)."""
         if link := self.links.get(address):
-            link.client.lose_link()
             self._link_lost(address)
+            link.client.lose_link()
 
     def reboot(self) -> None:
         """The ESP restarts: the API connection and every link drop at once."""
-        self._subscribed.clear()
         for session in list(self.sessions):
             session.close()
+            self.session_closed(session)
 
     def stall(self) -> None:
         """The ESP's Bluetooth stack hangs: connects and GATT operations wait until ``resume``."""
@@ -294,7 +263,12 @@ class ESPHomeProxy:
             BluetoothDeviceRequestType.CONNECT_V3_WITHOUT_CACHE,
         ):
             with_cache = kind == BluetoothDeviceRequestType.CONNECT_V3_WITH_CACHE
-            self._pending[address] = self.spawn(self._connect(session, address, with_cache))
+            self.stats.connects.append((address, with_cache))
+            if link := self.links.get(address):  # as ESPHome does: say so again
+                self._connection_state(session, address, connected=True, mtu=link.client.mtu_size)
+            elif address not in self._pending:  # a connect already in progress goes on
+                task = self.spawn(self._connect(session, address))
+                self._pending[address] = (session, task)
         elif kind == BluetoothDeviceRequestType.DISCONNECT:
             self._disconnect(session, address)
         else:
@@ -313,10 +287,9 @@ class ESPHomeProxy:
             )
         )
 
-    async def _connect(self, session: ApiSession, address: str, with_cache: bool) -> None:
-        self.stats.connects.append((address, with_cache))
+    async def _connect(self, session: ApiSession, address: str) -> None:
         requested = time.perf_counter()
-        if address in self.links or address in self._allocated or not self.free_slots:
+        if not self.free_slots:
             self._pending.pop(address, None)
             self._connection_state(session, address, connected=False)
             return
@@ -351,146 +324,69 @@ class ESPHomeProxy:
         self.stats.connect_seconds.append(time.perf_counter() - requested)
 
     def _disconnect(self, session: ApiSession, address: str) -> None:
-        if task := self._pending.pop(address, None):
-            task.cancel()
-        link = self.links.pop(address, None)
+        if pending := self._pending.pop(address, None):
+            pending[1].cancel()
         self._free_slot(address)
-        if link is not None:
+        if link := self._forget(address):
             self.spawn(link.client.disconnect())
         self._connection_state(session, address, connected=False)
         self._report_slots()
 
+    def _forget(self, address: str) -> ProxiedLink | None:
+        """Take a link out of service (its slot is free, nothing more goes through it)."""
+        link = self.links.pop(address, None)
+        if link is not None:
+            link.closed = True
+            self._free_slot(address)
+        return link
+
     def _link_lost(self, address: str) -> None:
         """A link dropped without the API asking: disconnected state first, then the slots."""
-        link = self.links.pop(address, None)
+        link = self._forget(address)
         if link is None:
             return
-        self._free_slot(address)
         self._connection_state(
             link.session, address, connected=False, error=CONN_TERMINATED_BY_PEER
         )
         self._report_slots()
 
-    # --- GATT ----------------------------------------------------------------------------------
+    # --- GATT --------------------------------------------------------------------------------
 
     def gatt_request(self, session: ApiSession, kind: str, request: Any) -> None:
         """Queue one over-the-air GATT operation on its link."""
-        address = int_to_mac(request.address)
-        link = self.links.get(address)
+        link = self.links.get(int_to_mac(request.address))
         if link is None or link.session is not session:
-            session.send(pb.BluetoothGATTErrorResponse(address=request.address, handle=0, error=-1))
+            session.send(gatt_error(request, NOT_CONNECTED))
             return
         self.spawn(self._gatt_operation(link, kind, request))
 
     async def _gatt_operation(self, link: ProxiedLink, kind: str, request: Any) -> None:
-        async with link.lock:  # the ESP runs one GATT operation per link at a time
+        async with link.lock:
             await self._running.wait()
             if self.gatt_delay:
                 await asyncio.sleep(self.gatt_delay)
-            if self.links.get(link.address) is not link:
-                return  # the link dropped; the API client has heard so
+            if link.closed:
+                return  # the API client has heard that the link dropped
             self.stats.gatt_operations.append((link.address, kind))
-            handler = _GATT_HANDLERS[kind]
-            reply = await handler(self, link, request)
-            if reply is not None and self.links.get(link.address) is link:
+            reply = await GATT_OPERATIONS[kind](link, request)
+            if reply is not None and not link.closed:
                 link.session.send(reply)
 
-    async def _discover_services(self, link: ProxiedLink, request: Any) -> Message | None:
-        services = []
-        for service in link.services:
-            characteristics = []
-            for char in service.characteristics:
-                descriptors = []
-                if {"notify", "indicate"} & set(char.properties):
-                    descriptors.append(
-                        pb.BluetoothGATTDescriptor(
-                            uuid=uuid_to_ints(CCCD_UUID), handle=char.handle + 1
-                        )
-                    )
-                characteristics.append(
-                    pb.BluetoothGATTCharacteristic(
-                        uuid=uuid_to_ints(char.uuid),
-                        handle=char.handle,
-                        properties=sum(PROPERTY_MASK[p] for p in char.properties),
-                        descriptors=descriptors,
-                    )
-                )
-            services.append(
-                pb.BluetoothGATTService(
-                    uuid=uuid_to_ints(service.uuid),
-                    handle=service.handle,
-                    characteristics=characteristics,
-                )
-            )
-        link.session.send(
-            pb.BluetoothGATTGetServicesResponse(address=request.address, services=services)
-        )
-        return pb.BluetoothGATTGetServicesDoneResponse(address=request.address)
-
-    async def _write(self, link: ProxiedLink, request: Any) -> Message | None:
-        char = link.characteristic(request.handle)
-        if char is None:
-            return _gatt_error(request, ATT_INVALID_HANDLE)
-        try:
-            await link.client.write_gatt_char(char, request.data, request.response)
-        except BleakError:
-            if not link.client.is_connected:
-                return None  # the drop is reported as a disconnect
-            return _gatt_error(request, ATT_WRITE_NOT_PERMITTED)
-        if not request.response:
-            return None
-        return pb.BluetoothGATTWriteResponse(address=request.address, handle=request.handle)
-
-    async def _write_descriptor(self, link: ProxiedLink, request: Any) -> Message | None:
-        char = link.cccd_owner(request.handle)
-        if char is None:
-            return _gatt_error(request, ATT_INVALID_HANDLE)
-        if request.data[:1] in (b"\x01", b"\x02"):
-            handle = char.handle
-            await link.client.start_notify(
-                char, lambda data: self._notified(link, handle, bytes(data))
-            )
-        else:
-            await link.client.stop_notify(char)
-        return pb.BluetoothGATTWriteResponse(address=request.address, handle=request.handle)
-
-    async def _read(self, link: ProxiedLink, request: Any) -> Message | None:
-        return _gatt_error(request, ATT_READ_NOT_PERMITTED)
-
     def notify_request(self, session: ApiSession, request: Any) -> None:
-        """Register (or drop) forwarding of a characteristic's notifications; local to the ESP."""
+        """Forwarding notifications is local to the ESP: no delay, not counted."""
         link = self.links.get(int_to_mac(request.address))
-        char = link.characteristic(request.handle) if link else None
-        if link is None or char is None or not {"notify", "indicate"} & set(char.properties):
-            session.send(_gatt_error(request, ATT_INVALID_HANDLE))
-            return
-        if not request.enable:
-            link.forwarding.discard(request.handle)
-            return
-        link.forwarding.add(request.handle)
-        session.send(pb.BluetoothGATTNotifyResponse(address=request.address, handle=request.handle))
-
-    def _notified(self, link: ProxiedLink, handle: int, data: bytes) -> None:
-        if handle in link.forwarding and self.links.get(link.address) is link:
-            link.session.send(
-                pb.BluetoothGATTNotifyDataResponse(
-                    address=mac_to_int(link.address), handle=handle, data=data
-                )
-            )
+        reply = link.notify_request(request) if link else gatt_error(request, NOT_CONNECTED)
+        if reply is not None:
+            session.send(reply)
 
 
-def _gatt_error(request: Any, error: int) -> Message:
-    return pb.BluetoothGATTErrorResponse(
-        address=request.address, handle=request.handle, error=error
-    )
-
-
-GattHandler = Callable[[ESPHomeProxy, ProxiedLink, Any], Coroutine[Any, Any, Message | None]]
-_GATT_HANDLERS: Final[dict[str, GattHandler]] = {
-    "discover services": ESPHomeProxy._discover_services,
-    "write": ESPHomeProxy._write,
-    "write without response": ESPHomeProxy._write,
-    "write descriptor": ESPHomeProxy._write_descriptor,
-    "read": ESPHomeProxy._read,
-    "read descriptor": ESPHomeProxy._read,
+GATT_OPERATIONS: Final[
+    dict[str, Callable[[ProxiedLink, Any], Coroutine[Any, Any, Message | None]]]
+] = {
+    "discover services": ProxiedLink.discover_services,
+    "write": ProxiedLink.write,
+    "write without response": ProxiedLink.write,
+    "write descriptor": ProxiedLink.write_descriptor,
+    "read": ProxiedLink.read,
+    "read descriptor": ProxiedLink.read,
 }
