@@ -43,9 +43,13 @@ RELEASE = "2026.11.0"
 DUO = ("D0:5E:ED:00:D0:05", None)
 PRO = ("D0:5E:ED:00:E0:08", "135790")
 # The integrations that the configuration below sets up (besides Home Assistant's defaults),
-# ours (set up from its entries), and hassio, which usb and analytics import without
-# setting it up.
-CONFIGURED = ["api", "config", "onboarding", "bluetooth", "bluetooth_adapters", "hassio"]
+# and hassio, which usb and analytics import without setting it up; the dependencies of
+# our two components are added from their manifests.
+CONFIGURED = ["api", "config", "onboarding", "bluetooth", "hassio"]
+COMPONENTS = [
+    ROOT / "custom_components" / "presso_boots",
+    ROOT / "demo" / "custom_components" / "presso_demo",
+]
 # What Home Assistant's defaults run or load from the system: ffmpeg (tts checks its
 # version at start) and libturbojpeg (camera). Debian package names.
 SYSTEM = {"ffmpeg": "ffmpeg", "libturbojpeg": "libturbojpeg0"}
@@ -128,6 +132,15 @@ def ensure_system_packages() -> None:
     )  # fmt: skip
 
 
+def manifest_dependencies() -> list[str]:
+    """What our components' manifests make Home Assistant set up (or import) with them."""
+    found: list[str] = []
+    for component in COMPONENTS:
+        manifest = json.loads((component / "manifest.json").read_text())
+        found += manifest.get("dependencies", []) + manifest.get("after_dependencies", [])
+    return found
+
+
 def make_venv(directory: Path, release: str) -> Path:
     """A Python 3.14 venv with the release and what the integrations it sets up import."""
     uv = shutil.which("uv") or sys.exit("uv is needed (https://docs.astral.sh/uv/)")
@@ -135,7 +148,7 @@ def make_venv(directory: Path, release: str) -> Path:
     python = directory / "bin" / "python"
     run(uv, "pip", "install", "--quiet", "--python", str(python), f"homeassistant=={release}")
     found = subprocess.run(
-        [str(python), "-c", REQUIREMENTS_SCRIPT, *CONFIGURED],
+        [str(python), "-c", REQUIREMENTS_SCRIPT, *CONFIGURED, *manifest_dependencies()],
         check=True, capture_output=True, text=True,
     ).stdout  # fmt: skip
     pins = [
@@ -152,10 +165,7 @@ def prepare(config: Path) -> None:
     """A fresh config dir with the integration and the demo's proxy (symlinks, like the demo)."""
     (config / "custom_components").mkdir(parents=True)
     (config / "configuration.yaml").write_text(CONFIGURATION)
-    for source in (
-        ROOT / "custom_components" / "presso_boots",
-        ROOT / "demo" / "custom_components" / "presso_demo",
-    ):
+    for source in COMPONENTS:
         (config / "custom_components" / source.name).symlink_to(source)
     # Only the simulator on the path: the repository's custom_components package would
     # hide the config dir's one.
