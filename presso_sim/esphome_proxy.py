@@ -57,6 +57,8 @@ class ProxyStats:
     """(address, with cached services) per connect request."""
     connect_seconds: list[float] = field(default_factory=list)
     """Wall time from request to connected state, per successful connect."""
+    gatt_seconds: list[float] = field(default_factory=list)
+    """Wall time from request to reply, per completed GATT operation (its delay included)."""
 
     def operations(self, kind: str | None = None) -> int:
         """How many GATT operations (of one kind) ran."""
@@ -358,9 +360,11 @@ class ESPHomeProxy:
         if link is None or link.session is not session:
             session.send(gatt_error(request, NOT_CONNECTED))
             return
-        self.spawn(self._gatt_operation(link, kind, request))
+        self.spawn(self._gatt_operation(link, kind, request, time.perf_counter()))
 
-    async def _gatt_operation(self, link: ProxiedLink, kind: str, request: Any) -> None:
+    async def _gatt_operation(
+        self, link: ProxiedLink, kind: str, request: Any, received: float
+    ) -> None:
         async with link.lock:
             await self._running.wait()
             if self.gatt_delay:
@@ -371,6 +375,7 @@ class ESPHomeProxy:
             reply = await GATT_OPERATIONS[kind](link, request)
             if reply is not None and not link.closed:
                 link.session.send(reply)
+            self.stats.gatt_seconds.append(time.perf_counter() - received)
 
     def notify_request(self, session: ApiSession, request: Any) -> None:
         """Forwarding notifications is local to the ESP: no delay, not counted."""
