@@ -27,6 +27,11 @@ pytestmark = pytest.mark.demo
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
 SCREENSHOT = ROOT / "docs" / "images" / "demo.png"
+#: The highest chamber pressure a leg boots card draws.
+PEAK_PRESSURE = (
+    "card => Math.max(0, ...[...card.shadowRoot.querySelectorAll('.chamber')]"
+    ".map(chamber => Number(chamber.dataset.pressure || 0)))"
+)
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -129,20 +134,13 @@ def test_newcomer_adds_the_boots_and_runs_a_session(demo: dict[str, str]) -> Non
             _add_boots(page, base, "Presso D005", None)
             assert _state(base, token, "switch.presso_e008")["state"] == "off"
             page.goto(f"{base}/leg-boots/leg-boots")
-            tile = page.locator("hui-tile-card", has_text="Leg boots").first
-            tile.wait_for()
-            tile.locator("ha-tile-icon").click()  # the tile's icon toggles the session
+            card = page.locator("presso-boots-card").first  # the Presso D005's
+            card.get_by_role("button", name="Start").click()
             deadline = time.monotonic() + 90
             peak = 0
-            chambers = [
-                f"sensor.presso_d005_{leg}_chamber_{k}"
-                for leg in ("left", "right")
-                for k in range(1, 6)
-            ]
             while time.monotonic() < deadline and peak < 20:
                 time.sleep(2)
-                values = [_state(base, token, entity_id)["state"] for entity_id in chambers]
-                peak = max(peak, *(int(v) for v in values if v.isdigit()))
+                peak = card.evaluate(PEAK_PRESSURE)
             assert _state(base, token, "switch.presso_d005")["state"] == "on"
             assert _state(base, token, "sensor.presso_d005_session_state")["state"] == "running"
             assert peak >= 20, "chamber pressures rise during the session"

@@ -119,9 +119,12 @@ class LiveSubscription:
     def _on_state(self) -> None:
         coordinator = self._coordinator
         assert coordinator is not None
-        self._state = state_message(coordinator)
-        if not coordinator.data.session_active:
-            self._telemetry = None  # the chambers vent at the end of a session
+        state = state_message(coordinator)
+        # the chambers vent at the end of a session
+        telemetry = self._telemetry if coordinator.data.session_active else None
+        if state == self._state and telemetry is self._telemetry:
+            return  # an update of something the card does not show (such as the battery)
+        self._state, self._telemetry = state, telemetry
         self._send()
 
     def _on_telemetry(self, telemetry: Telemetry) -> None:
