@@ -68,6 +68,11 @@ def test_the_card_draws_and_drives_a_pro8(demo: dict[str, str]) -> None:  # noqa
             card = page.locator("presso-boots-card").nth(1)  # the Presso E008's
             card.get_by_role("button", name="Start").wait_for()
 
+            stub = page.evaluate(
+                "() => customElements.get('presso-boots-card')"
+                ".getStubConfig(document.querySelector('home-assistant').hass)"
+            )
+            assert len(stub["device_id"]) == 32  # the first Presso boots, by device id
             chambers = card.locator(".chamber")
             assert chambers.count() == 16  # a Pro 8: two legs of 8 chambers
             assert card.locator('[aria-label="Left leg, chamber 3: 0 mmHg"]').count() == 1
@@ -113,5 +118,176 @@ def test_the_card_draws_and_drives_a_pro8(demo: dict[str, str]) -> None:  # noqa
         except Exception:
             page.screenshot(path=str(ROOT / ".demo" / "card-failure.png"))
             raise
+        finally:
+            browser.close()
+
+
+CARD_JS = ROOT / "custom_components" / "presso_boots" / "frontend" / "presso-boots-card.js"
+
+#: A stand-in for the frontend's ``hass`` object: a Duo 5 with its entities, in Spanish.
+FAKE_HASS = """
+window.calls = [];
+window.unsubscribed = 0;
+const entity = (entity_id, translation_key) =>
+  ({ entity_id, translation_key, device_id: "duo", platform: "presso_boots" });
+const state = (value, attributes = {}) => ({ state: value, attributes });
+const zones = [1, 2, 3, 4, 5].map((k) => `switch.presso_d005_use_chamber_${k}`);
+window.makeHass = (changes = {}) => ({
+  language: "es",
+  locale: { language: "es" },
+  devices: { duo: { name: "Presso D005" } },
+  entities: Object.fromEntries([
+    entity("switch.presso_d005", "session"),
+    entity("number.presso_d005_pressure", "pressure"),
+    entity("number.presso_d005_session_length", "duration"),
+    entity("select.presso_d005_program", "program"),
+    entity("select.presso_d005_legs", "legs"),
+    entity("sensor.presso_d005_session_state", "session_state"),
+    entity("sensor.presso_d005_session_ends", "session_ends"),
+    entity("sensor.presso_d005_fault", "fault"),
+    entity("sensor.other_thing", "other"),
+    ...zones.map((id) => entity(id, "chamber_zone")),
+  ].map((e) => [e.entity_id, e])),
+  states: {
+    "switch.presso_d005": state("on"),
+    "number.presso_d005_pressure": state("60", { min: 20, max: 80, step: 5 }),
+    "number.presso_d005_session_length": state("30"),
+    "select.presso_d005_program": state("wave", { options: ["wave", "gradient"] }),
+    "select.presso_d005_legs": state("both", { options: ["both", "left", "right"] }),
+    "sensor.presso_d005_session_state": state("running"),
+    "sensor.presso_d005_session_ends": state(new Date(Date.now() + 600000).toISOString()),
+    "sensor.presso_d005_fault": state("none"),
+    ...Object.fromEntries(zones.map((id) => [id, state("on")])),
+    ...changes,
+  },
+  connection: {
+    subscribeMessage: async (callback, message) => {
+      window.live = callback;
+      window.subscription = message;
+      return () => { window.unsubscribed += 1; };
+    },
+  },
+  callService: async (...args) => {
+    window.calls.push(args);
+    if (window.refuse) throw { code: "service_validation_error", message: window.refuse };
+  },
+});
+"""
+
+
+@pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed")
+def test_the_card_alone_in_spanish() -> None:
+    """The card against a stand-in hass: texts, zones, notices, errors, redraws, keyboard."""
+    from playwright.sync_api import sync_playwright
+
+    problems: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 390, "height": 844})
+        page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda err: problems.append(str(err)))
+        try:
+            page.set_content("<!doctype html><html><body></body></html>")
+            page.add_script_tag(content=FAKE_HASS)
+            page.add_script_tag(content=CARD_JS.read_text(), type="module")
+            page.wait_for_function("() => customElements.get('presso-boots-card')")
+            picker = page.evaluate("() => window.customCards.map((c) => c.type)")
+            assert picker == ["presso-boots-card"]
+            assert page.evaluate(
+                "() => customElements.get('presso-boots-card').getStubConfig(makeHass())"
+            ) == {"device_id": "duo"}
+            form = page.evaluate(
+                "() => customElements.get('presso-boots-card').getConfigForm().schema"
+            )
+            assert form == [
+                {"name": "device_id", "selector": {"device": {"integration": "presso_boots"}}}
+            ]
+            page.evaluate(
+                """() => {
+                  const card = document.createElement('presso-boots-card');
+                  card.setConfig({ entity: 'switch.presso_d005' });
+                  card.hass = makeHass();
+                  document.body.append(card);
+                  card.hass = makeHass();
+                }"""
+            )
+            card = page.locator("presso-boots-card")
+            assert page.evaluate("() => window.subscription") == {
+                "type": "presso_boots/subscribe",
+                "device_id": "duo",
+            }
+            page.evaluate(
+                """() => live({ legs: 2, chambers: 5, available: true, connected: true,
+                  other_app: false, state: 'running', legs_in_use: 1, zones: 0b01111,
+                  phase: 'inflating', active_chamber: 2, pressures: [30, 62, 0, 0, 0, 9, 9, 9, 9, 9] })"""
+            )
+            assert card.locator(".chamber").count() == 10
+            assert card.get_by_label("Pierna izquierda, cámara 2: 62 mmHg (inflando)").count() == 1
+            assert card.locator(".chamber.active").count() == 1
+            # the right leg and chamber 5 are not in use: greyed, whatever their pressure
+            assert card.locator(".chamber.off").count() == 6
+            assert card.get_by_label("Pierna derecha, cámara 1: sin usar").count() == 1
+            assert card.get_by_role("button", name="Detener").is_visible()
+
+            # nothing it shows changed: no redraw
+            page.evaluate(
+                """() => {
+                  const card = document.querySelector('presso-boots-card');
+                  window.writes = 0;
+                  new MutationObserver((m) => { window.writes += m.length; })
+                    .observe(card.shadowRoot, { subtree: true, childList: true,
+                      attributes: true, characterData: true });
+                  card.hass = makeHass();
+                }"""
+            )
+            page.wait_for_timeout(100)
+            assert page.evaluate("() => window.writes") == 0
+
+            # the controls, by keyboard, call the integration's entities and actions
+            slider = card.get_by_role("slider")
+            slider.focus()
+            slider.press("End")
+            slider.press("ArrowRight")
+            assert page.evaluate("() => calls.at(-1)") == [
+                "number", "set_value", {"value": 80}, {"entity_id": "number.presso_d005_pressure"},
+            ]  # fmt: skip
+            card.get_by_role("button", name="Pausar").focus()
+            page.keyboard.press("Enter")
+            assert page.evaluate("() => calls.at(-1)") == [
+                "presso_boots", "pause_session", {"device_id": "duo"}, None,
+            ]  # fmt: skip
+            card.get_by_label("Programa").select_option("gradient")
+            assert page.evaluate("() => calls.at(-1)")[:3] == [
+                "select", "select_option", {"option": "gradient"},
+            ]  # fmt: skip
+
+            # an error from Home Assistant is shown in the card
+            page.evaluate("() => { window.refuse = '90 mmHg supera tu límite de 80 mmHg.'; }")
+            card.get_by_role("button", name="Detener").click()
+            assert card.get_by_role("alert").inner_text() == "90 mmHg supera tu límite de 80 mmHg."
+
+            # held by another app, then a fault, then asleep: said in words
+            page.evaluate("() => live({ ...{ legs: 2, chambers: 5, other_app: true } })")
+            assert "conectadas a otra app" in card.locator(".notice").inner_text()
+            page.evaluate(
+                """() => {
+                  const card = document.querySelector('presso-boots-card');
+                  live({ legs: 2, chambers: 5, other_app: false });
+                  card.hass = makeHass({ 'sensor.presso_d005_fault':
+                    { state: 'leak', attributes: {} } });
+                }"""
+            )
+            assert "Fallo: leak" in card.locator(".notice").inner_text()
+            page.evaluate(
+                """() => { document.querySelector('presso-boots-card').hass = makeHass({
+                  'switch.presso_d005': { state: 'unavailable', attributes: {} } }); }"""
+            )
+            assert "dormidas o fuera de alcance" in card.locator(".notice").inner_text()
+            assert card.get_by_role("button", name="Iniciar").is_disabled()
+
+            page.evaluate("() => document.querySelector('presso-boots-card').remove()")
+            page.wait_for_timeout(50)
+            assert page.evaluate("() => window.unsubscribed") == 1
+            assert not problems, problems
         finally:
             browser.close()

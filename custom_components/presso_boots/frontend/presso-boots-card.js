@@ -230,7 +230,11 @@ class PressoBootsCard extends HTMLElement {
     this._unsubscribe = undefined;
     this._subscribedTo = undefined;
     this._localize = undefined;
+    this._translationsFor = undefined;
     this._tick = undefined;
+    this._registry = undefined;
+    this._registryDevice = undefined;
+    this._found = undefined;
   }
 
   static getStubConfig(hass) {
@@ -259,9 +263,8 @@ class PressoBootsCard extends HTMLElement {
   }
 
   set hass(hass) {
-    const languageChanged = language(hass) !== language(this._hass);
     this._hass = hass;
-    if (languageChanged || !this._localize) this._loadTranslations();
+    if (this._translationsFor !== language(hass)) this._loadTranslations();
     this._resubscribe();
     this._render();
   }
@@ -299,6 +302,7 @@ class PressoBootsCard extends HTMLElement {
 
   async _loadTranslations() {
     const hass = this._hass;
+    this._translationsFor = language(hass);
     if (!hass?.loadBackendTranslation) return;
     try {
       await hass.loadBackendTranslation("exceptions", DOMAIN);
@@ -350,7 +354,13 @@ class PressoBootsCard extends HTMLElement {
     const hass = this._hass;
     if (!hass || !this._config) return;
     const deviceId = this._deviceId;
-    const entities = deviceId ? deviceEntities(hass, deviceId) : undefined;
+    if (hass.entities !== this._registry || deviceId !== this._registryDevice) {
+      // the entity registry changes rarely; hass itself changes with every state
+      this._registry = hass.entities;
+      this._registryDevice = deviceId;
+      this._found = deviceId ? deviceEntities(hass, deviceId) : undefined;
+    }
+    const entities = this._found;
     if (!deviceId || !entities.session) {
       this._renderMessage(text(hass, deviceId ? "missing" : "choose"));
       return;
@@ -491,7 +501,7 @@ class PressoBootsCard extends HTMLElement {
             (active ? ` (${text(hass, "inflating")})` : "")
         : text(hass, "not_in_use", { leg: item.legName, chamber: item.chamber }));
     }
-    this._scale.setAttribute("aria-label", text(hass, "scale", { cap }));
+    setAttr(this._scale, "aria-label", text(hass, "scale", { cap }));
     setText(this._scaleEnd, `${cap} mmHg`);
 
     this._updateNotice(entities, name, available);
@@ -499,9 +509,9 @@ class PressoBootsCard extends HTMLElement {
 
     // controls
     setText(this._startStop, text(hass, running ? "stop" : "start"));
-    this._startStop.disabled = !available;
+    setFlag(this._startStop, "disabled", !available);
     setText(this._pauseResume, text(hass, paused ? "resume" : "pause"));
-    this._pauseResume.disabled = !available || !running;
+    setFlag(this._pauseResume, "disabled", !available || !running);
     if (pressure) {
       const attrs = pressure.attributes;
       setAttr(this._slider, "min", attrs.min);
@@ -510,14 +520,14 @@ class PressoBootsCard extends HTMLElement {
       if (this.shadowRoot.activeElement !== this._slider && !Number.isNaN(Number(pressure.state))) {
         this._slider.value = pressure.state;
       }
-      this._sliderValue.value = `${this._slider.value} mmHg`;
-      this._slider.setAttribute("aria-valuetext", `${this._slider.value} mmHg (${text(hass, "cap", { cap })})`);
+      setText(this._sliderValue, `${this._slider.value} mmHg`);
+      setAttr(this._slider, "aria-valuetext", `${this._slider.value} mmHg (${text(hass, "cap", { cap })})`);
     }
-    this._slider.disabled = !available || !pressure || pressure.state === "unavailable";
+    setFlag(this._slider, "disabled", !available || !pressure || pressure.state === "unavailable");
     fillSelect(this._program, hass, hass.states[entities.program]);
     fillSelect(this._legs, hass, hass.states[entities.legs]);
-    this._program.disabled = !available;
-    this._legs.disabled = !available;
+    setFlag(this._program, "disabled", !available);
+    setFlag(this._legs, "disabled", !available);
   }
 
   _stateName(stateObj, value) {
@@ -545,8 +555,8 @@ class PressoBootsCard extends HTMLElement {
       message = `${text(hass, "fault", { fault: title })} ${backend(this._localize, key, { code: "" }, "")}`.trim();
     }
     setText(this._notice, message);
-    this._notice.hidden = !message;
-    this._notice.classList.toggle("fault", isFault);
+    setFlag(this._notice, "hidden", !message);
+    if (this._notice.classList.contains("fault") !== isFault) this._notice.classList.toggle("fault", isFault);
   }
 
   _updateProgress(entities, running, paused) {
@@ -555,10 +565,10 @@ class PressoBootsCard extends HTMLElement {
     const pressure = hass.states[entities.pressure];
     const ends = Date.parse(hass.states[entities.ends]?.state ?? "");
     const minutes = Number(hass.states[entities.duration]?.state);
-    const remaining = running && !Number.isNaN(ends) ? Math.max(0, (ends - Date.now()) / 1000) : undefined;
+    const remaining = running && !Number.isNaN(ends) ? Math.max(0, Math.round((ends - Date.now()) / 1000)) : undefined;
     const total = minutes > 0 ? minutes * 60 : undefined;
     const done = remaining !== undefined && total ? Math.min(1, Math.max(0, 1 - remaining / total)) : 0;
-    this._done.setAttribute("stroke-dashoffset", String(this._ringLength * (1 - done)));
+    setAttr(this._done, "stroke-dashoffset", (this._ringLength * (1 - done)).toFixed(1));
     setText(this._ringBig, remaining !== undefined ? duration(remaining) : total ? duration(total) : "–");
     setText(this._ringSmall, remaining !== undefined ? text(hass, "remaining", { time: "" }).trim() : "");
     const programName = program && hass.formatEntityState ? hass.formatEntityState(program) : program?.state;
@@ -622,6 +632,10 @@ const setText = (node, value) => {
 
 const setAttr = (node, name, value) => {
   if (value !== undefined && node.getAttribute(name) !== String(value)) node.setAttribute(name, String(value));
+};
+
+const setFlag = (node, name, on) => {
+  if (node[name] !== on) node[name] = on;
 };
 
 const chamberNumber = (entityId) => Number(entityId.match(/(\d+)$/)?.[1] ?? 0);
