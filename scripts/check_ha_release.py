@@ -11,8 +11,11 @@ simulated pairs of boots, then over the REST API:
 1. onboards a user and gets a token;
 2. checks the brand icon is served from ``custom_components/presso_boots/brand``;
 3. adds both boots through the config flow (the Pro 8 asks for its PIN);
-4. turns the session switch on, sees the session running, turns it off, sees it stop;
-5. stops Home Assistant.
+4. saves automations on the integration's triggers and condition (automation editor API);
+5. turns the session switch on, sees the session running and the "session started"
+   automation run, turns it off, sees the session stop and the "session ended: stopped"
+   automation run;
+6. stops Home Assistant.
 
 It fails on any ERROR or Traceback line in the log, on any deprecation warning that
 names presso_boots (Python's warnings are shown, and Home Assistant's "Detected that
@@ -67,6 +70,7 @@ homeassistant:
   elevation: 650
 api:
 config:
+automation: !include automations.yaml
 bluetooth:
 presso_demo:
 logger:
@@ -165,6 +169,7 @@ def prepare(config: Path) -> None:
     """A fresh config dir with the integration and the demo's proxy (symlinks, like the demo)."""
     (config / "custom_components").mkdir(parents=True)
     (config / "configuration.yaml").write_text(CONFIGURATION)
+    (config / "automations.yaml").write_text("[]\n")
     for source in COMPONENTS:
         (config / "custom_components" / source.name).symlink_to(source)
     # Only the simulator on the path: the repository's custom_components package would
@@ -332,22 +337,61 @@ def state_of(api: Api, entity_id: str) -> str:
     return str(api.json("GET", f"/api/states/{entity_id}")["state"])
 
 
+def add_automations(api: Api, switch: str) -> tuple[str, str]:
+    """Automations on our triggers and condition, saved through the automation editor's API."""
+    template = {"template": f"{{{{ device_id('{switch}') }}}}"}
+    device = api.request("POST", "/api/template", template)[1].decode()  # plain text
+    options = {"device_id": device}
+    slug = switch.removeprefix("switch.")
+    automations = {
+        f"{slug}_started": {
+            "triggers": [{"trigger": "presso_boots.session_started", "options": options}],
+            "conditions": [{"condition": "presso_boots.in_session", "options": options}],
+        },
+        f"{slug}_stopped": {
+            "triggers": [
+                {
+                    "trigger": "presso_boots.session_finished",
+                    "options": {**options, "ending": ["stopped"]},
+                }
+            ],
+            "conditions": [],
+        },
+    }
+    for key, config in automations.items():
+        body = {"alias": f"check {key}", **config, "actions": [{"delay": 0}]}
+        api.json("POST", f"/api/config/automation/config/{key}", body)
+    started, stopped = (f"automation.check_{key}" for key in automations)
+    wait_for(
+        "the automations", lambda: state_of(api, started) == state_of(api, stopped) == "on", 30
+    )
+    return started, stopped
+
+
+def triggered(api: Api, automation: str) -> bool:
+    status, raw, _ = api.request("GET", f"/api/states/{automation}")
+    return status == 200 and json.loads(raw)["attributes"].get("last_triggered") is not None
+
+
 def run_session(api: Api, title: str) -> None:
     switch, sensor = session_entities(api, title)
+    started, stopped = add_automations(api, switch)
     api.json("POST", "/api/services/switch/turn_on", {"entity_id": switch})
     wait_for(
         f"{switch} on and {sensor} running",
         lambda: state_of(api, switch) == "on" and state_of(api, sensor) == "running",
         60,
     )
-    log(f"session running: {switch} on, {sensor} running")
+    wait_for(f"{started} to run", lambda: triggered(api, started), 30)
+    log(f"session running: {switch} on, {sensor} running, {started} ran")
     api.json("POST", "/api/services/switch/turn_off", {"entity_id": switch})
     wait_for(
         f"{switch} off and {sensor} idle",
         lambda: state_of(api, switch) == "off" and state_of(api, sensor) == "idle",
         90,
     )
-    log(f"session stopped: {switch} off, {sensor} idle")
+    wait_for(f"{stopped} to run", lambda: triggered(api, stopped), 30)
+    log(f"session stopped: {switch} off, {sensor} idle, {stopped} ran")
 
 
 def problems(text: str) -> list[str]:

@@ -40,7 +40,7 @@ TARGET_SCHEMA = vol.Schema(TARGET)
 def entry_for_device(hass: HomeAssistant, device_id: str) -> PressoConfigEntry | None:
     """The config entry of the boots with this device registry id, loaded or not."""
     device = dr.async_get(hass).async_get(device_id)
-    for entry_id in device.config_entries if device else ():
+    for entry_id in (device.config_entry_id,) if device else ():
         entry = hass.config_entries.async_get_entry(entry_id)
         if entry and entry.domain == DOMAIN:
             return entry
