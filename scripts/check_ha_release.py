@@ -15,7 +15,8 @@ simulated pairs of boots, then over the REST API:
 5. turns the session switch on, sees the session running and the "session started"
    automation run, turns it off, sees the session stop and the "session ended: stopped"
    automation run;
-6. stops Home Assistant.
+6. submits the options form (the entry reloads) and downloads the diagnostics;
+7. stops Home Assistant.
 
 It fails on any ERROR or Traceback line in the log, on any deprecation warning that
 names presso_boots (Python's warnings are shown, and Home Assistant's "Detected that
@@ -269,7 +270,7 @@ def check_brand(api: Api) -> None:
     log("brand icon served from custom_components/presso_boots/brand")
 
 
-def add_boots(api: Api, address: str, pin: str | None) -> str:
+def add_boots(api: Api, address: str, pin: str | None) -> tuple[str, str]:
     """The user flow: pick the discovered boots, the PIN if asked, the safety note."""
 
     def offered() -> dict[str, Any] | None:
@@ -298,7 +299,30 @@ def add_boots(api: Api, address: str, pin: str | None) -> str:
         raise SystemExit(f"the flow did not create an entry: {result}")
     title = str(result["title"])
     log(f"entry added through the config flow: {title}")
-    return title
+    return title, str(result["result"]["entry_id"])
+
+
+def entry_state(api: Api, entry_id: str) -> str:
+    entries: list[dict[str, Any]] = api.json("GET", "/api/config/config_entries/entry")
+    return next(str(e["state"]) for e in entries if e["entry_id"] == entry_id)
+
+
+def options_and_diagnostics(api: Api, entry_id: str, pin: str | None) -> None:
+    """Submit the options form as it is (the entry reloads); download the diagnostics."""
+    flow = api.json("POST", "/api/config/config_entries/options/flow", {"handler": entry_id})
+    defaults = {field["name"]: field["default"] for field in flow["data_schema"]}
+    result = api.json(
+        "POST", f"/api/config/config_entries/options/flow/{flow['flow_id']}", defaults
+    )
+    if result.get("type") != "create_entry":
+        raise SystemExit(f"the options flow did not finish: {result}")
+    wait_for("the entry to reload", lambda: entry_state(api, entry_id) == "loaded", 60)
+    status, body, _ = api.request("GET", f"/api/diagnostics/config_entry/{entry_id}")
+    if status != 200 or "data" not in json.loads(body):
+        raise SystemExit(f"diagnostics: HTTP {status}")
+    if pin is not None and pin.encode() in body:
+        raise SystemExit("diagnostics show the PIN")
+    log(f"options saved ({len(defaults)} fields, entry reloaded), diagnostics downloaded")
 
 
 def states(api: Api) -> list[dict[str, Any]]:
@@ -447,7 +471,9 @@ def main() -> None:
         log(f"Home Assistant {args.release} running after {time.monotonic() - started:.0f} s")
         check_brand(api)
         for address, pin in (DUO, PRO):
-            run_session(api, add_boots(api, address, pin))
+            title, entry_id = add_boots(api, address, pin)
+            run_session(api, title)
+            options_and_diagnostics(api, entry_id, pin)
         # A last line through Home Assistant's logging: the captured log is complete.
         api.json(
             "POST", "/api/services/system_log/write", {"message": END_MARKER, "level": "warning"}
