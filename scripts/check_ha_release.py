@@ -14,7 +14,7 @@ simulated pairs of boots, then over the REST API:
 4. saves automations on the integration's triggers and condition (automation editor API);
 5. turns the session switch on, sees the session running and the "session started"
    automation run, turns it off, sees the session stop and the "session ended: stopped"
-   automation run;
+   automation run; then starts one with the presso_boots.start_session action;
 6. submits the options form (the entry reloads) and downloads the diagnostics;
 7. stops Home Assistant.
 
@@ -416,6 +416,15 @@ def run_session(api: Api, title: str) -> None:
     )
     wait_for(f"{stopped} to run", lambda: triggered(api, stopped), 30)
     log(f"session stopped: {switch} off, {sensor} idle, {stopped} ran")
+    # The integration's own action, with the device as target, then the switch stops it.
+    template = {"template": f"{{{{ device_id('{switch}') }}}}"}
+    device = api.request("POST", "/api/template", template)[1].decode()
+    action = {"device_id": device, "program": "gradient", "pressure": 40, "duration": 5}
+    api.json("POST", "/api/services/presso_boots/start_session", action)
+    wait_for(f"{sensor} running", lambda: state_of(api, sensor) == "running", 60)
+    api.json("POST", "/api/services/switch/turn_off", {"entity_id": switch})
+    wait_for(f"{sensor} idle", lambda: state_of(api, sensor) == "idle", 90)
+    log("presso_boots.start_session ran a session; the switch stopped it")
 
 
 def problems(text: str) -> list[str]:
