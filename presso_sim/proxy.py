@@ -31,18 +31,19 @@ class VirtualProxy(BaseHaRemoteScanner):
         self.radio = radio
         self.slots = slots
         self.rssi: dict[str, int] = {}
+        self._client_class = radio.client_class()
         connector = HaBluetoothConnector(
-            client=radio.client_class(), source=source, can_connect=self._can_connect
+            client=self._client_class, source=source, can_connect=self._can_connect
         )
         super().__init__(source, source, connector, True)
 
     @property
     def in_use(self) -> list[str]:
-        """Addresses connected through this proxy."""
-        return list(self.radio.links)
+        """Addresses connected through this proxy (not through others on the same radio)."""
+        return [a for a, link in self.radio.links.items() if isinstance(link, self._client_class)]
 
     def _can_connect(self) -> bool:
-        return len(self.radio.links) < self.slots
+        return len(self.in_use) < self.slots
 
     def get_allocations(self) -> Allocations:
         """Slot accounting the way ESPHome proxies report it."""
