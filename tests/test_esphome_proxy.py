@@ -7,11 +7,14 @@ proxy reboots and connection slots take the path most users have.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
 from unittest.mock import PropertyMock, patch
 
 import pytest
+from aioesphomeapi import BluetoothProxyFeature
+from aioesphomeapi.client import APIClient
+from aioesphomeapi.core import BluetoothGATTAPIError
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components import bluetooth
 from homeassistant.const import CONF_ADDRESS
@@ -23,8 +26,15 @@ from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from custom_components.presso_boots.const import CONF_SAFETY_ACKNOWLEDGED, DOMAIN
 from custom_components.presso_boots.presso_ble import SessionState
-from presso_sim import SimulatedBoots
+from custom_components.presso_boots.presso_ble.const import (
+    CONTROL_POINT_UUID,
+    EVENTS_UUID,
+    SERVICE_UUID,
+)
+from presso_sim import SimRadio, SimulatedBoots
+from presso_sim.esphome_api import mac_to_int
 from presso_sim.esphome_proxy import ESPHomeProxy
+from presso_sim.proxy import VirtualProxy
 
 from .esphome import ESPHomeProxies, barrier
 from .harness import DUO, Boots
@@ -224,3 +234,124 @@ async def test_a_refused_connect_is_retried(
     await _switch(hass, "turn_on")
     assert duo.device.state == SessionState.RUNNING
     assert [address for address, _ in esphome_proxy.stats.connects] == [DUO, DUO]
+
+
+@pytest.mark.parametrize("where", ["radio", "proxy"])
+async def test_a_link_dropped_anywhere_is_reported_before_the_free_slot(
+    hass: HomeAssistant, duo: Boots, esphome_proxy: ESPHomeProxy, where: str
+) -> None:
+    await _switch(hass, "turn_on")
+    if where == "radio":
+        duo.faults.disconnect_on_command = 0x14  # LinkFaults: SET_PRESSURE drops the link
+        with pytest.raises(HomeAssistantError):
+            await hass.services.async_call(
+                "number",
+                "set_value",
+                {"entity_id": "number.presso_d005_pressure", "value": 60},
+                blocking=True,
+            )
+    else:
+        esphome_proxy.drop_link(DUO)
+    await barrier(hass, esphome_proxy)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    # bleak-esphome kept the link it was told about first: no stale-link teardown warning
+    assert duo.coordinator.connected
+    assert _running(duo)
+    assert [address for address, _ in esphome_proxy.stats.connects] == [DUO, DUO]
+
+
+async def test_a_stalled_proxy_holds_the_command_until_it_recovers(
+    hass: HomeAssistant, duo: Boots, esphome_proxy: ESPHomeProxy
+) -> None:
+    await _switch(hass, "turn_on")
+    esphome_proxy.stall()
+    command = hass.async_create_task(
+        hass.services.async_call(
+            "number",
+            "set_value",
+            {"entity_id": "number.presso_d005_pressure", "value": 60},
+            blocking=True,
+        )
+    )
+    await esphome_proxy.ping()  # the API still answers; the radio does not
+    assert not command.done()
+    assert duo.device.settings.pressure != 60
+    esphome_proxy.resume()
+    await command
+    assert duo.device.settings.pressure == 60
+
+
+async def test_boots_harness_on_either_proxy(
+    hass: HomeAssistant, any_proxy: VirtualProxy | ESPHomeProxy
+) -> None:
+    duo = Boots(hass, any_proxy, SimulatedBoots(DUO, 2))
+    await duo.add_entry()
+    await duo.advertise()
+    await _switch(hass, "turn_on")
+    await duo.run(5)
+    assert duo.state("sensor.presso_d005_session_state") == "running"
+    await _switch(hass, "turn_off")
+    await duo.run(10)
+    assert duo.state(SWITCH) == "off"
+
+
+# --- the emulator on its own, under aioesphomeapi -------------------------------------------
+
+
+@pytest.fixture
+async def api_client(
+    socket_enabled: None, radio: SimRadio
+) -> AsyncIterator[tuple[APIClient, ESPHomeProxy]]:
+    proxy = ESPHomeProxy(radio)
+    port = await proxy.start()
+    client = APIClient(proxy.host, port, None, zeroconf_instance=None)
+    await client.connect(login=False)
+    yield client, proxy
+    await client.disconnect()
+    await proxy.stop()
+
+
+async def test_device_info_says_what_home_assistant_needs(
+    api_client: tuple[APIClient, ESPHomeProxy],
+) -> None:
+    client, proxy = api_client
+    info = await client.device_info()
+    assert info.bluetooth_mac_address == proxy.bluetooth_mac
+    assert info.bluetooth_proxy_feature_flags == (
+        BluetoothProxyFeature.PASSIVE_SCAN
+        | BluetoothProxyFeature.ACTIVE_CONNECTIONS
+        | BluetoothProxyFeature.REMOTE_CACHING
+        | BluetoothProxyFeature.RAW_ADVERTISEMENTS
+    )
+    entities, services = await client.list_entities_services()
+    assert (entities, services) == ([], [])
+
+
+async def test_services_carry_a_cccd_and_unsupported_requests_get_gatt_errors(
+    api_client: tuple[APIClient, ESPHomeProxy],
+) -> None:
+    client, proxy = api_client
+    proxy.radio.add(SimulatedBoots(DUO, 2))
+    address = mac_to_int(DUO)
+    states: list[tuple[bool, int, int]] = []
+    await client.bluetooth_device_connect(
+        address,
+        lambda connected, mtu, error: states.append((connected, mtu, error)),
+        feature_flags=BluetoothProxyFeature.REMOTE_CACHING,
+        address_type=0,
+    )
+    assert states == [(True, 247, 0)]
+    (service,) = (await client.bluetooth_gatt_get_services(address)).services
+    assert service.uuid == SERVICE_UUID
+    chars = {char.uuid: char for char in service.characteristics}
+    assert [d.uuid for d in chars[EVENTS_UUID].descriptors] == [
+        "00002902-0000-1000-8000-00805f9b34fb"
+    ]
+    assert chars[CONTROL_POINT_UUID].descriptors == []
+    with pytest.raises(BluetoothGATTAPIError, match="Read not permitted"):
+        await client.bluetooth_gatt_read(address, chars[CONTROL_POINT_UUID].handle)
+    with pytest.raises(BluetoothGATTAPIError, match="Invalid handle"):
+        await client.bluetooth_gatt_write(address, 0x77, b"\x00", response=True)
+    await client.bluetooth_device_disconnect(address)
+    assert states[-1][0] is False
+    assert proxy.in_use == []
