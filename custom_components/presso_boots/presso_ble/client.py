@@ -307,6 +307,11 @@ class PressoClient:
                 _LOGGER.debug("%s: write failed: %s", self.address, err)
             finally:
                 self._pending = None
+                if future.done() and not future.cancelled():
+                    # Through an ESPHome proxy the link can drop (failing the
+                    # future) before the write in flight fails; the write's own
+                    # error is what we raise, so mark this one as seen.
+                    future.exception()
         raise CommandTimeoutError(command.TYPE, self._attempts)
 
     async def hello(self) -> DeviceInfo:
