@@ -32,7 +32,14 @@ from custom_components.presso_boots.presso_ble.const import (
     SERVICE_UUID,
 )
 from presso_sim import SimRadio, SimulatedBoots
-from presso_sim.esphome_api import mac_to_int
+from presso_sim.esphome_api import (
+    FramingError,
+    decode_frames,
+    encode_message,
+    mac_to_int,
+    parse_message,
+    pb,
+)
 from presso_sim.esphome_proxy import ESPHomeProxy
 from presso_sim.proxy import VirtualProxy
 
@@ -355,3 +362,20 @@ async def test_services_carry_a_cccd_and_unsupported_requests_get_gatt_errors(
     await client.bluetooth_device_disconnect(address)
     assert states[-1][0] is False
     assert proxy.in_use == []
+
+
+def test_plaintext_frames_round_trip_in_pieces() -> None:
+    hello = pb.HelloResponse(api_version_major=1, api_version_minor=14, name="p" * 200)
+    stream = encode_message(pb.PingRequest()) + encode_message(hello)
+    assert stream[:3] == bytes((0x00, 0x00, 7))  # preamble, empty payload, PingRequest
+    frames, rest = decode_frames(stream[:-5])
+    assert [msg_id for msg_id, _ in frames] == [7]
+    frames, rest = decode_frames(rest + stream[-5:])
+    ((msg_id, payload),) = frames
+    assert rest == b""
+    assert parse_message(msg_id, payload) == hello
+
+
+def test_an_encrypted_client_is_refused() -> None:
+    with pytest.raises(FramingError, match="preamble"):
+        decode_frames(b"\x01\x00\x05")
