@@ -112,7 +112,8 @@ def test_services_yaml_matches_registered_actions() -> None:
     from custom_components.presso_boots import services
 
     described = yaml.safe_load((PACKAGE / "services.yaml").read_text())
-    registered = {services.SERVICE_START, services.SERVICE_PAUSE, services.SERVICE_RESUME}
+    registered = {services.SERVICE_START, services.SERVICE_PAUSE, services.SERVICE_RESUME,
+                  services.SERVICE_CHECK}  # fmt: skip
     assert set(described) == registered
     strings = _json(PACKAGE / "strings.json")
     icons = _json(PACKAGE / "icons.json")

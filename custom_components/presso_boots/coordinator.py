@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Unpack
 
 from bleak.backends.device import BLEDevice
 from homeassistant.components import bluetooth
@@ -48,7 +49,7 @@ from .presso_ble import (
 )
 from .routine import Routine
 from .session_events import SessionEvents, SessionListener, ended_by_boots
-from .settings import SessionLimits
+from .settings import SessionLimits, StartRequest
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -277,40 +278,21 @@ class PressoCoordinator(DataUpdateCoordinator[PressoData]):
         return SessionLimits.from_entry(self.info, options, self.routine.plan_done)
 
     def _routine_changed(self) -> None:
-        """The plan moved on (or history changed): today's limits follow."""
-        self.limits = self._build_limits()
+        self.limits = self._build_limits()  # the plan may have moved on
         self.async_update_listeners()
 
     # --- what entities and actions ask for (every value passes SessionLimits) ----------
 
-    async def async_start_session(
-        self,
-        program: int | None = None,
-        pressure: int | None = None,
-        duration: int | None = None,
-        legs: int | None = None,
-        override_rest: bool = False,
-    ) -> None:
-        """Start a session; unspecified values keep the device's, within the user's limits.
+    def check_start(self, **request: Unpack[StartRequest]) -> tuple[int, int, int, int]:
+        """START's values within the limits, the rest period and daily minutes, or a refusal."""
+        values = self.limits.start_values(self.data, request)
+        self.routine.check_start(values[2], request.get("override_rest", False))
+        return values
 
-        The rest period and daily minutes refuse it unless ``override_rest``.
-        """
-        limits = self.limits
-        data = self.data
-        program = limits.check_program(program) if program else 0
-        pressure = (
-            limits.check_pressure(pressure) if pressure else limits.safe_pressure(data.pressure)
-        )
-        duration = (
-            limits.check_duration(duration) if duration else limits.safe_duration(data.duration)
-        )
-        zones = data.zones or self.info.all_zones
-        if legs:
-            legs, zones = limits.check_zones(legs, zones)
-        self.routine.check_start(duration, override_rest)
-        await self.link.async_command(
-            lambda client: client.start(program, pressure, duration, legs or 0, 0)
-        )
+    async def async_start_session(self, **request: Unpack[StartRequest]) -> None:
+        """Start a session with values that passed ``check_start``."""
+        values = self.check_start(**request)
+        await self.link.async_command(lambda client: client.start(*values, 0))
 
     async def async_set_pressure(self, pressure: int) -> None:
         """Change the target pressure."""

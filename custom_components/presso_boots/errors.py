@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers.translation import async_get_translations
 
 from .const import DOMAIN
 from .presso_ble import (
@@ -55,3 +57,14 @@ def to_ha_error(err: PressoError, name: str) -> HomeAssistantError:
             "status": getattr(status, "name", str(status)).lower(),
         },
     )
+
+
+async def async_words(hass: HomeAssistant, language: str | None, err: HomeAssistantError) -> str:
+    """A refusal said in the user's language (voice and the check action answer with it)."""
+    if err.translation_domain != DOMAIN or err.translation_key is None:
+        return str(err)
+    texts = await async_get_translations(
+        hass, language or hass.config.language, "exceptions", {DOMAIN}
+    )
+    text = texts.get(f"component.{DOMAIN}.exceptions.{err.translation_key}.message")
+    return text.format(**(err.translation_placeholders or {})) if text else str(err)

@@ -1,26 +1,36 @@
-"""Actions: start, pause and resume a session on chosen boots."""
+"""Actions: start, check, pause and resume a session on chosen boots."""
 
 from __future__ import annotations
 
 import probatio as vol
 from homeassistant.const import ATTR_DEVICE_ID
-from homeassistant.core import HomeAssistant, ServiceCall, callback
-from homeassistant.exceptions import ServiceValidationError
+from homeassistant.core import (
+    HomeAssistant,
+    ServiceCall,
+    ServiceResponse,
+    SupportsResponse,
+    callback,
+)
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers import device_registry as dr
 
 from .const import DOMAIN, LEGS_KEYS, PROGRAM_KEYS
 from .coordinator import PressoConfigEntry, PressoCoordinator
+from .errors import async_words
+from .settings import StartRequest
 
 ATTR_PROGRAM = "program"
 ATTR_PRESSURE = "pressure"
 ATTR_DURATION = "duration"
 ATTR_LEGS = "legs"
 ATTR_OVERRIDE_REST = "override_rest"
+ATTR_LANGUAGE = "language"
 
 SERVICE_START = "start_session"
 SERVICE_PAUSE = "pause_session"
 SERVICE_RESUME = "resume_session"
+SERVICE_CHECK = "check_session"
 
 TARGET: dict[vol.Marker, object] = {vol.Required(ATTR_DEVICE_ID): cv.string}
 START_SCHEMA = vol.Schema(
@@ -33,6 +43,7 @@ START_SCHEMA = vol.Schema(
         vol.Optional(ATTR_OVERRIDE_REST, default=False): cv.boolean,
     }
 )
+CHECK_SCHEMA = START_SCHEMA.extend({vol.Optional(ATTR_LANGUAGE): cv.string})
 TARGET_SCHEMA = vol.Schema(TARGET)
 
 
@@ -63,15 +74,29 @@ def _key_to_id(table: dict[int, str], key: str | None) -> int | None:
     return None if key is None else next(k for k, v in table.items() if v == key)
 
 
-async def _start(call: ServiceCall) -> None:
-    coordinator = _coordinator(call.hass, call)
-    await coordinator.async_start_session(
+def _start_values(call: ServiceCall) -> StartRequest:
+    return StartRequest(
         program=_key_to_id(PROGRAM_KEYS, call.data.get(ATTR_PROGRAM)),
         pressure=call.data.get(ATTR_PRESSURE),
         duration=call.data.get(ATTR_DURATION),
         legs=_key_to_id(LEGS_KEYS, call.data.get(ATTR_LEGS)),
         override_rest=call.data[ATTR_OVERRIDE_REST],
     )
+
+
+async def _start(call: ServiceCall) -> None:
+    await _coordinator(call.hass, call).async_start_session(**_start_values(call))
+
+
+async def _check(call: ServiceCall) -> ServiceResponse:
+    """Would start_session with these values start now? The answer in words if not."""
+    coordinator = _coordinator(call.hass, call)
+    try:
+        _program, pressure, duration, _legs = coordinator.check_start(**_start_values(call))
+    except HomeAssistantError as err:
+        message = await async_words(call.hass, call.data.get(ATTR_LANGUAGE), err)
+        return {"allowed": False, "message": message}
+    return {"allowed": True, "message": "", "pressure": pressure, "duration": duration}
 
 
 async def _pause(call: ServiceCall) -> None:
@@ -88,3 +113,6 @@ def async_setup_services(hass: HomeAssistant) -> None:
     hass.services.async_register(DOMAIN, SERVICE_START, _start, schema=START_SCHEMA)
     hass.services.async_register(DOMAIN, SERVICE_PAUSE, _pause, schema=TARGET_SCHEMA)
     hass.services.async_register(DOMAIN, SERVICE_RESUME, _resume, schema=TARGET_SCHEMA)
+    hass.services.async_register(
+        DOMAIN, SERVICE_CHECK, _check, schema=CHECK_SCHEMA, supports_response=SupportsResponse.ONLY
+    )

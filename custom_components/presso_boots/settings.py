@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 from homeassistant.exceptions import ServiceValidationError
 
@@ -26,6 +26,7 @@ from .const import (
     GENTLE_START_PRESSURE,
     LEGS_KEYS,
 )
+from .data import PressoData
 from .presso_ble import DeviceInfo
 
 
@@ -50,6 +51,16 @@ def _ramp(grid: list[int], start: int, done: int, sessions: int) -> int:
     high = grid[-1]
     target = low if sessions < 2 else low + (high - low) * done / (sessions - 1)
     return [v for v in grid if v <= target][-1]
+
+
+class StartRequest(TypedDict, total=False):
+    """What a start asks for; what it leaves out keeps the boots' settings, within limits."""
+
+    program: int | None
+    pressure: int | None
+    duration: int | None
+    legs: int | None
+    override_rest: bool  # passes the rest period and daily minutes (``routine.py``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +154,19 @@ class SessionLimits:
         if not 0 < zones <= self.info.all_zones:
             raise _invalid("zones_empty")
         return legs, zones
+
+    def start_values(self, data: PressoData, request: StartRequest) -> tuple[int, int, int, int]:
+        """START's program, pressure, duration and legs: what was asked for, checked."""
+        program, pressure = request.get("program"), request.get("pressure")
+        duration, legs = request.get("duration"), request.get("legs")
+        if legs:
+            self.check_zones(legs, data.zones or self.info.all_zones)
+        return (
+            self.check_program(program) if program else 0,
+            self.check_pressure(pressure) if pressure else self.safe_pressure(data.pressure),
+            self.check_duration(duration) if duration else self.safe_duration(data.duration),
+            legs or 0,
+        )
 
     def safe_pressure(self, current: int | None) -> int:
         """The current setting if allowed, else the highest allowed value below it."""

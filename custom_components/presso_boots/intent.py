@@ -1,0 +1,143 @@
+"""Voice: start (with program, pressure and minutes), pause, resume, stop, time left.
+
+Assist's LLM agents call these as tools (``llm.py``); the default agent reaches
+the same limits through the voice blueprint and the check_session action. Every
+value passes ``SessionLimits``; a refusal is answered in the user's language.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any, override
+
+import probatio as vol
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers import intent
+from homeassistant.util import dt as dt_util
+
+from .const import DOMAIN, PROGRAM_KEYS
+from .coordinator import PressoConfigEntry, PressoCoordinator
+from .errors import async_words
+from .settings import StartRequest
+
+INTENT_START = "PressoStartSession"
+INTENT_PAUSE = "PressoPauseSession"
+INTENT_RESUME = "PressoResumeSession"
+INTENT_STOP = "PressoStopSession"
+INTENT_TIME_LEFT = "PressoSessionTimeLeft"
+
+NAME = vol.Optional("name", description="Name of the leg boots, when there are several")
+
+
+def _refusal(key: str) -> ServiceValidationError:
+    return ServiceValidationError(translation_domain=DOMAIN, translation_key=key)
+
+
+def _boots(hass: HomeAssistant, name: str | None) -> PressoCoordinator:
+    """The boots the user means: the only ones, or those with this name."""
+    entries: list[PressoConfigEntry] = [
+        e for e in hass.config_entries.async_loaded_entries(DOMAIN) if hasattr(e, "runtime_data")
+    ]
+    if name:
+        entries = [e for e in entries if e.title.casefold() == name.strip().casefold()]
+    if len(entries) != 1:
+        raise _refusal("voice_no_boots")
+    return entries[0].runtime_data
+
+
+type Action = Callable[[PressoCoordinator, dict[str, Any]], Awaitable[str]]
+
+
+class BootsIntent(intent.IntentHandler):
+    """An intent that acts on one pair of boots and answers in words."""
+
+    def __init__(
+        self, intent_type: str, description: str, action: Action, slots: dict[Any, Any]
+    ) -> None:
+        self.intent_type = intent_type
+        self.description = description
+        self._action = action
+        self._slots = {NAME: cv.string, **slots}
+
+    @property
+    @override
+    def slot_schema(self) -> dict[Any, Any]:
+        return self._slots
+
+    @override
+    async def async_handle(self, intent_obj: intent.Intent) -> intent.IntentResponse:
+        slots = {k: v["value"] for k, v in self.async_validate_slots(intent_obj.slots).items()}
+        hass = intent_obj.hass
+        try:
+            speech = await self._action(_boots(hass, slots.get("name")), slots)
+        except HomeAssistantError as err:
+            raise intent.IntentHandleError(
+                await async_words(hass, intent_obj.language, err)
+            ) from err
+        response = intent_obj.create_response()
+        response.async_set_speech(speech)
+        return response
+
+
+async def _start(boots: PressoCoordinator, slots: dict[str, Any]) -> str:
+    program = next((k for k, v in PROGRAM_KEYS.items() if v == slots.get("program")), None)
+    request = StartRequest(
+        program=program, pressure=slots.get("pressure"), duration=slots.get("minutes")
+    )
+    _program, pressure, minutes, _legs = boots.check_start(**request)
+    await boots.async_start_session(**request)
+    return f"Starting {boots.name} at {pressure} mmHg for {minutes} minutes."
+
+
+async def _pause(boots: PressoCoordinator, _slots: dict[str, Any]) -> str:
+    await boots.async_pause()
+    return f"{boots.name} paused."
+
+
+async def _resume(boots: PressoCoordinator, _slots: dict[str, Any]) -> str:
+    await boots.async_resume()
+    return f"{boots.name} resumed."
+
+
+async def _stop(boots: PressoCoordinator, _slots: dict[str, Any]) -> str:
+    await boots.async_stop_session()
+    return f"{boots.name} stopped."
+
+
+async def _time_left(boots: PressoCoordinator, _slots: dict[str, Any]) -> str:
+    ends = boots.data.session_ends
+    if not boots.data.session_active or ends is None:
+        raise _refusal("voice_no_session")
+    minutes = max(0, round((ends - dt_util.utcnow()).total_seconds() / 60))
+    return f"{minutes} minutes left in the leg session."
+
+
+HANDLERS = (
+    BootsIntent(
+        INTENT_START,
+        "Starts a session of the leg compression boots. Program, pressure (mmHg) and "
+        "minutes are optional; the user's limits, gentle start plan and rest apply.",
+        _start,
+        {
+            vol.Optional("program", description="Therapy program"): vol.In(
+                list(PROGRAM_KEYS.values())
+            ),
+            vol.Optional("pressure", description="Target pressure in mmHg"): vol.Coerce(int),
+            vol.Optional("minutes", description="Session length in minutes"): vol.Coerce(int),
+        },
+    ),
+    BootsIntent(INTENT_PAUSE, "Pauses the leg boots' session.", _pause, {}),
+    BootsIntent(INTENT_RESUME, "Resumes the leg boots' paused session.", _resume, {}),
+    BootsIntent(INTENT_STOP, "Stops the leg boots' session.", _stop, {}),
+    BootsIntent(
+        INTENT_TIME_LEFT, "Tells how many minutes the leg session has left.", _time_left, {}
+    ),
+)
+
+
+async def async_setup_intents(hass: HomeAssistant) -> None:
+    """Register the boots' intents."""
+    for handler in HANDLERS:
+        intent.async_register(hass, handler)
