@@ -54,6 +54,8 @@ class ProxiedLink:
     forwarding: set[int] = field(default_factory=set)
     """Handles whose notifications go to the API client (BluetoothGATTNotifyRequest)."""
     closed: bool = False
+    idle_since: float = 0.0
+    """When the last GATT operation ended (``time.perf_counter``)."""
 
     @property
     def services(self) -> BleakGATTServiceCollection:

@@ -367,15 +367,18 @@ class ESPHomeProxy:
     ) -> None:
         async with link.lock:
             await self._running.wait()
-            if self.gatt_delay:
-                await asyncio.sleep(self.gatt_delay)
+            # on air from when the request arrived or the previous operation ended
+            begun = max(received, link.idle_since)
+            if (wait := begun + self.gatt_delay - time.perf_counter()) > 0:
+                await asyncio.sleep(wait)
             if link.closed:
                 return  # the API client has heard that the link dropped
             self.stats.gatt_operations.append((link.address, kind))
             reply = await GATT_OPERATIONS[kind](link, request)
             if reply is not None and not link.closed:
                 link.session.send(reply)
-            self.stats.gatt_seconds.append(time.perf_counter() - received)
+            link.idle_since = time.perf_counter()
+            self.stats.gatt_seconds.append(link.idle_since - received)
 
     def notify_request(self, session: ApiSession, request: Any) -> None:
         """Forwarding notifications is local to the ESP: no delay, not counted."""

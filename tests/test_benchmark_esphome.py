@@ -14,6 +14,7 @@ measured (request in to reply out, its 50 ms included).
 
 from __future__ import annotations
 
+import asyncio
 import statistics
 import time
 from collections.abc import Callable
@@ -38,6 +39,15 @@ CONNECT_DELAY = 1.0
 GATT_DELAY = 0.05
 SAMPLES = 7
 WARM_SAMPLES = 30
+
+
+@pytest.fixture(autouse=True)
+async def enable_event_loop_debug() -> None:
+    """Home Assistant runs without asyncio's debug mode, so the figures are taken without it.
+
+    Overrides the test plugin's fixture of that name, which turns it on for every test.
+    """
+    asyncio.get_running_loop().set_debug(False)
 
 
 def report(name: str, value: str) -> None:
