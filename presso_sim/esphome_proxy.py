@@ -156,7 +156,7 @@ class ESPHomeProxy:
                 self._free_slot(address)
         for link in [link for link in self.links.values() if link.session is session]:
             self._forget(link.address)
-            self.spawn(link.client.disconnect())
+            link.client.lose_link()
         self._report_slots()
 
     # --- advertising --------------------------------------------------------------------

@@ -44,11 +44,12 @@ from presso_sim.esphome_proxy import ESPHomeProxy
 from presso_sim.proxy import VirtualProxy
 
 from .esphome import ESPHomeProxies, barrier
-from .harness import DUO, Boots
+from .harness import DUO, PRO, Boots
 
 pytestmark = pytest.mark.usefixtures("no_errors_logged")
 
 SWITCH = "switch.presso_d005"
+PRO_SWITCH = "switch.presso_e008"
 
 
 def _running(boots: Boots) -> bool:
@@ -155,21 +156,33 @@ async def test_link_drop_mid_session_reconnects_with_cached_services(
     assert duo.state("sensor.presso_d005_session_state") == "running"
 
 
-async def test_proxy_reboot_mid_session_the_session_runs_on_and_stop_lands(
+async def test_proxy_reboot_mid_session_the_sessions_run_on_and_stops_land(
     hass: HomeAssistant, duo: Boots, esphome_proxy: ESPHomeProxy
 ) -> None:
+    pro = Boots(hass, esphome_proxy, SimulatedBoots(PRO, 3))
+    await pro.add_entry()
+    await pro.advertise()
     await _switch(hass, "turn_on")
+    await _switch(hass, "turn_on", PRO_SWITCH)
     await duo.run(5)
     esphome_proxy.reboot()  # the API connection and every link drop at once
+    assert duo.device.central is None
+    assert pro.device.central is None
     await esphome_proxy.wait_for_client()  # Home Assistant reconnected the API
     await barrier(hass, esphome_proxy)
-    assert duo.device.state == SessionState.RUNNING  # the boots never noticed
-    await duo.advertise()  # heard again through the proxy's new scanner
+    assert _running(duo)  # the boots never noticed
+    assert _running(pro)
+    for boots in (duo, pro):
+        await boots.advertise()  # heard again through the proxy's new scanner
     assert duo.state(SWITCH) == "on"
     await _switch(hass, "turn_off")
-    assert not _running(duo)  # the stop landed over a new link
+    await _switch(hass, "turn_off", PRO_SWITCH)
+    assert not _running(duo)  # the stops landed over new links
+    assert not _running(pro)
     await duo.run(10)
+    await pro.run(1)
     assert duo.state(SWITCH) == "off"
+    assert pro.state(PRO_SWITCH) == "off"
 
 
 async def test_fourth_boots_on_a_three_slot_proxy_is_told_why(
