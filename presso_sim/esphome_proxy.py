@@ -206,25 +206,19 @@ class ESPHomeProxy:
         if address in self._allocated:
             self._allocated.remove(address)
 
-    def _report_slots(self) -> None:
-        message = pb.BluetoothConnectionsFreeResponse(
+    def slots_message(self) -> Message:
+        """Free and allocated slots as the ESP reports them (allocated is authoritative)."""
+        return pb.BluetoothConnectionsFreeResponse(
             free=self.free_slots,
             limit=self.slots,
             allocated=[mac_to_int(address) for address in self._allocated],
         )
+
+    def _report_slots(self) -> None:
+        message = self.slots_message()
         for session in self.sessions:
             if session.connections_free:
                 session.send(message)
-
-    def slots_message_for(self, session: ApiSession) -> None:
-        """Answer a connections-free subscription with the current state."""
-        session.send(
-            pb.BluetoothConnectionsFreeResponse(
-                free=self.free_slots,
-                limit=self.slots,
-                allocated=[mac_to_int(address) for address in self._allocated],
-            )
-        )
 
     # --- faults --------------------------------------------------------------------------
 
@@ -290,40 +284,42 @@ class ESPHomeProxy:
         )
 
     async def _connect(self, session: ApiSession, address: str) -> None:
+        """Reserve a slot, wait the connect delay, connect the simulated link; report each step."""
         requested = time.perf_counter()
-        if not self.free_slots:
-            self._pending.pop(address, None)
-            self._connection_state(session, address, connected=False)
-            return
-        self._allocated.append(address)
-        self._report_slots()
-        error = CONN_FAIL_ESTABLISH
-        client: SimLinkClient | None = None
         try:
-            await self._running.wait()
-            if self.connect_delay:
-                await asyncio.sleep(self.connect_delay)
-            if self.refuse_connects:
-                self.refuse_connects -= 1
-            elif self.in_range(address):
-                client = self._client_class(
-                    BLEDevice(address, None, {}),
-                    disconnected_callback=lambda: self._link_lost(address),
-                )
-                await client.connect()
-                error = 0
-        except BleakError as err:
-            _LOGGER.debug("%s: connect to %s failed: %s", self.name, address, err)
+            client = await self._establish(session, address) if self.free_slots else None
         finally:
-            self._pending.pop(address, None)
-        if client is None or error:
+            if self._pending.get(address, (None, None))[1] is asyncio.current_task():
+                del self._pending[address]
+        if client is None:
             self._free_slot(address)
-            self._connection_state(session, address, connected=False, error=error)
+            self._connection_state(session, address, connected=False, error=CONN_FAIL_ESTABLISH)
             self._report_slots()
             return
         self.links[address] = ProxiedLink(address, session, client)
         self._connection_state(session, address, connected=True, mtu=client.mtu_size)
         self.stats.connect_seconds.append(time.perf_counter() - requested)
+
+    async def _establish(self, session: ApiSession, address: str) -> SimLinkClient | None:
+        self._allocated.append(address)
+        self._report_slots()
+        await self._running.wait()
+        if self.connect_delay:
+            await asyncio.sleep(self.connect_delay)
+        if self.refuse_connects:
+            self.refuse_connects -= 1
+            return None
+        if not self.in_range(address):
+            return None
+        client = self._client_class(
+            BLEDevice(address, None, {}), disconnected_callback=lambda: self._link_lost(address)
+        )
+        try:
+            await client.connect()
+        except BleakError as err:
+            _LOGGER.debug("%s: connect to %s failed: %s", self.name, address, err)
+            return None
+        return client
 
     def _disconnect(self, session: ApiSession, address: str) -> None:
         if pending := self._pending.pop(address, None):

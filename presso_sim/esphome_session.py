@@ -137,7 +137,7 @@ class ApiSession(asyncio.Protocol):
                 self.raw_advertisements = False
             case "SubscribeBluetoothConnectionsFreeRequest":
                 self.connections_free = True
-                proxy.slots_message_for(self)
+                self.send(proxy.slots_message())
             case "BluetoothDeviceRequest":
                 proxy.device_request(self, message)
             case "BluetoothGATTWriteRequest":
