@@ -335,7 +335,8 @@ class Routine:
             minutes=round(seconds / 60, 1),
             completed=kind == "finished",
         )
-        if kind == "stopped" and summary.get("source") in USER_SOURCES and seconds < duration * 20:
+        user_stop = kind == "stopped" and summary.get("source") in USER_SOURCES
+        if user_stop and clock.ends is not None and seconds < duration * 20:
             kind = STOPPED_EARLY  # by the user, within the first third
         self._suggest(kind, summary.get("pressure"))
         if kind == "finished" and self.plan_done is not None:
