@@ -12,6 +12,7 @@ from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from custom_components.presso_boots.const import DOMAIN
+from custom_components.presso_boots.diagnostics import async_get_config_entry_diagnostics
 from custom_components.presso_boots.routine import first_weekday
 from presso_sim import SimulatedBoots
 from presso_sim.proxy import VirtualProxy
@@ -93,6 +94,14 @@ async def test_gentle_start_rises_in_equal_steps_and_survives_a_reload(
     assert await hass.config_entries.async_reload(duo.entry_id)
     await duo.advertise()
     assert _limits(duo) == ("6", "50", "20")
+    assert duo.entry is not None
+    diagnostics = await async_get_config_entry_diagnostics(hass, duo.entry)
+    assert diagnostics["routine"] == {
+        "plan": {"step": 2, "sessions": 7},
+        "limits_today": [50, 20],
+        "sessions_kept": 2,
+        "rest_over": True,
+    }
 
 
 async def test_finish_and_restart_the_plan(hass: HomeAssistant, duo: Boots) -> None:

@@ -50,6 +50,12 @@ async def async_get_config_entry_diagnostics(
                 "connected_seconds": round(coordinator.link.connected_seconds, 1),
             },
             "recent_frames": [list(frame) for frame in coordinator.client.recent_frames],
+            "routine": {
+                "plan": None if (plan := coordinator.limits.plan) is None else asdict(plan),
+                "limits_today": [coordinator.limits.max_pressure, coordinator.limits.max_duration],
+                "sessions_kept": len(coordinator.routine.sessions),
+                "rest_over": coordinator.routine.rest_over(),
+            },
         },
         TO_REDACT,
     )
