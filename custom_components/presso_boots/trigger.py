@@ -41,14 +41,16 @@ def _schema(options: dict[vol.Marker, Any]) -> vol.Schema:
 
 
 @callback
-def entity_ids(hass: HomeAssistant, device_ids: list[str], key: str) -> dict[str, str]:
-    """The boots' entities with this description key, by entity id -> device id."""
+def entity_ids(hass: HomeAssistant, device_ids: list[str], domain: str, key: str) -> dict[str, str]:
+    """The boots' entities of this domain and description key, by entity id -> device id."""
     registry = er.async_get(hass)
     return {
         entry.entity_id: device_id
         for device_id in device_ids
         for entry in er.async_entries_for_device(registry, device_id)
-        if entry.platform == DOMAIN and entry.unique_id.endswith(f"-{key}")
+        if entry.platform == DOMAIN
+        and entry.domain == domain
+        and entry.unique_id.endswith(f"-{key}")
     }
 
 
@@ -56,7 +58,7 @@ class _BootsTrigger(Trigger):
     """Fires on a new state of one of the boots' entities that ``_match`` accepts."""
 
     _schema = _schema({})
-    _key = "session"
+    _entity = ("event", "session")  # the session event entity
 
     @classmethod
     @override
@@ -78,7 +80,7 @@ class _BootsTrigger(Trigger):
         run_action: TriggerActionRunner,
         did_not_trigger: TriggerNotTriggeredReporter | None = None,
     ) -> CALLBACK_TYPE:
-        devices = entity_ids(self._hass, self._options[ATTR_DEVICE_ID], self._key)
+        devices = entity_ids(self._hass, self._options[ATTR_DEVICE_ID], *self._entity)
 
         @callback
         def changed(event: Event[EventStateChangedData]) -> None:
@@ -121,7 +123,7 @@ class SessionFinishedTrigger(_BootsTrigger):
 class FaultTrigger(_BootsTrigger):
     """The boots report a fault."""
 
-    _key = "fault"
+    _entity = ("sensor", "fault")
 
     def _match(self, new: dict[str, Any], old: dict[str, Any] | None) -> str | None:
         if new["state"] == "none" or (old is not None and old["state"] == new["state"]):
