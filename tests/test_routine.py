@@ -14,6 +14,7 @@ from pytest_homeassistant_custom_component.common import async_fire_time_changed
 from custom_components.presso_boots.const import DOMAIN
 from custom_components.presso_boots.diagnostics import async_get_config_entry_diagnostics
 from custom_components.presso_boots.routine import first_weekday
+from custom_components.presso_boots.settings import SessionLimits
 from presso_sim import SimulatedBoots
 from presso_sim.proxy import VirtualProxy
 
@@ -276,3 +277,28 @@ async def test_history_totals_reset_at_midnight_and_week_start_and_survive_reloa
     async_fire_time_changed(hass)
     await hass.async_block_till_done()
     assert [boots.state(t) for t in totals] == ["0.0", "0.0", "0"]
+
+
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [
+        ({"gentle_sessions": 7}, [(40, 15), (50, 20), (60, 30), (70, 35), (80, 45), (90, 50)]),
+        ({"gentle_sessions": 1}, [(40, 15)]),
+        ({"gentle_sessions": 3, "max_pressure": 30, "max_duration": 10}, [(30, 10), (30, 10)]),
+    ],
+)
+def test_plan_steps_stay_on_the_device_grid_within_the_users_caps(
+    options: dict[str, int], expected: list[tuple[int, int]]
+) -> None:
+    info = SimulatedBoots(DUO, 2).info
+    options = {"gentle_start": True, "max_pressure": 100, "max_duration": 60, **options}
+    steps = []
+    for done in range(options["gentle_sessions"]):
+        limits = SessionLimits.from_entry(info, options, done)
+        assert limits.plan is not None
+        steps.append((limits.max_pressure, limits.max_duration))
+    assert steps[: len(expected)] == expected
+    done_limits = SessionLimits.from_entry(info, options, options["gentle_sessions"])
+    assert done_limits.plan is None
+    if len(steps) > 1:  # the plan's last session reaches the user's own caps
+        assert steps[-1] == (done_limits.max_pressure, done_limits.max_duration)
