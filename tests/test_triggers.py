@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from homeassistant.core import HomeAssistant
@@ -122,3 +123,25 @@ async def test_descriptions_for_the_automation_editor(
         assert texts[f"component.{DOMAIN}.triggers.session_finished.name"] == name
         texts = await async_get_translations(hass, language, "conditions", {DOMAIN})
         assert f"component.{DOMAIN}.conditions.rest_over.name" in texts
+
+
+def test_triggers_and_conditions_yaml_match_their_strings() -> None:
+    """What hassfest checks: every trigger and condition and field has its texts, en and es."""
+    import json
+
+    import yaml
+
+    package = Path(__file__).resolve().parent.parent / "custom_components" / DOMAIN
+    for kind in ("triggers", "conditions"):
+        described = {
+            key: value
+            for key, value in yaml.safe_load((package / f"{kind}.yaml").read_text()).items()
+            if not key.startswith(".")
+        }
+        for strings in ("strings.json", "translations/es.json"):
+            texts = json.loads((package / strings).read_text(encoding="utf-8"))[kind]
+            assert set(texts) == set(described), (kind, strings)
+            for key, spec in described.items():
+                assert set(texts[key]["fields"]) == set(spec["fields"]), (kind, key, strings)
+                assert texts[key]["name"]
+                assert texts[key]["description"]
