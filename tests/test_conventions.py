@@ -49,7 +49,10 @@ def test_manifest_schema_and_key_order() -> None:
     assert keys[2:] == sorted(keys[2:])
     assert manifest["domain"] == PACKAGE.name
     assert manifest["config_flow"]  # the keys HACS requires: tests/test_hacs.py
-    assert manifest["dependencies"] == ["bluetooth_adapters"]
+    # the card: its file (http), its dashboard resource (frontend, lovelace), its live data
+    assert manifest["dependencies"] == [
+        "bluetooth_adapters", "frontend", "http", "lovelace", "websocket_api",
+    ]  # fmt: skip
     assert manifest["integration_type"] == "device"
     assert manifest["iot_class"] == "local_push"
     assert {"manufacturer_id": 0xB007, "manufacturer_data_start": [0x50, 0x01]} in manifest[

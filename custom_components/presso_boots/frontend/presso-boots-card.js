@@ -296,8 +296,13 @@ class PressoBootsCard extends HTMLElement {
   get _deviceId() {
     const config = this._config || {};
     if (config.device_id) return config.device_id;
-    if (config.entity) return this._hass?.entities?.[config.entity]?.device_id;
-    return firstDevice(this._hass);
+    const registry = this._hass?.entities;
+    if (registry !== this._idRegistry || config !== this._idConfig) {
+      this._idRegistry = registry;
+      this._idConfig = config;
+      this._id = config.entity ? registry?.[config.entity]?.device_id : firstDevice(this._hass);
+    }
+    return this._id;
   }
 
   async _loadTranslations() {
