@@ -61,7 +61,8 @@ async def test_discovery_confirm_safety_creates_entry(
     await boots.advertise()
     legs = hass.states.get("select.presso_d005_legs")
     chamber = hass.states.get("switch.presso_d005_use_chamber_5")
-    assert legs is not None and chamber is not None
+    assert legs is not None
+    assert chamber is not None
     assert (legs.state, chamber.state) == ("both", "on")
     assert boots.device.central is None  # known without a second connection
 
