@@ -44,6 +44,7 @@ from .presso_ble import (
     LockedOutError,
     PressoClient,
     PressoError,
+    device_name,
     parse_manufacturer_data,
 )
 from .presso_ble.const import LOCKOUT_SECONDS, PIN_LENGTH
@@ -77,7 +78,7 @@ class PressoConfigFlow(ConfigFlow, domain=DOMAIN):
         if not _is_boots(discovery_info):
             return self.async_abort(reason="not_supported")
         self._discovery = discovery_info
-        self.context["title_placeholders"] = {"name": discovery_info.name}
+        self.context["title_placeholders"] = {"name": device_name(discovery_info.address)}
         return await self.async_step_bluetooth_confirm()
 
     async def async_step_bluetooth_confirm(
@@ -90,7 +91,7 @@ class PressoConfigFlow(ConfigFlow, domain=DOMAIN):
         self._set_confirm_only()
         return self.async_show_form(
             step_id="bluetooth_confirm",
-            description_placeholders={"name": self._discovery.name},
+            description_placeholders={"name": device_name(self._discovery.address)},
         )
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
@@ -110,7 +111,7 @@ class PressoConfigFlow(ConfigFlow, domain=DOMAIN):
         if not self._discovered:
             return self.async_abort(reason="no_devices_found")
         options = [
-            selector.SelectOptionDict(value=address, label=f"{info.name} ({address})")
+            selector.SelectOptionDict(value=address, label=f"{device_name(address)} ({address})")
             for address, info in self._discovered.items()
         ]
         return self.async_show_form(
@@ -188,7 +189,7 @@ class PressoConfigFlow(ConfigFlow, domain=DOMAIN):
         if user_input is not None:
             if user_input[CONF_SAFETY_ACKNOWLEDGED]:
                 return self.async_create_entry(
-                    title=self._discovery.name,
+                    title=device_name(self._discovery.address),
                     data={
                         CONF_ADDRESS: self._discovery.address,
                         CONF_PIN: self._pin,

@@ -3,7 +3,7 @@
 This package imports nothing from Home Assistant so it can be published alone.
 """
 
-from .advertisement import Advertisement, parse_manufacturer_data
+from .advertisement import Advertisement, device_name, parse_manufacturer_data
 from .client import ClientCallbacks, LinkStats, PressoClient
 from .const import (
     CommandType,
@@ -69,6 +69,7 @@ __all__ = [
     "SessionState",
     "Status",
     "Telemetry",
+    "device_name",
     "encode_frame",
     "parse_manufacturer_data",
 ]

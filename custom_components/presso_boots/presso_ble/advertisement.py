@@ -10,6 +10,7 @@ from typing import ClassVar, Self
 from .const import (
     ADVERTISEMENT_MAGIC,
     BATTERY_UNKNOWN,
+    LOCAL_NAME_PREFIX,
     MANUFACTURER_ID,
     PROTOCOL_VERSION,
     AdvertisementFlag,
@@ -20,6 +21,16 @@ from .messages import known
 # magic u8 | version u8 | model u8 | flags u8 | battery u8 | program u8 |
 # pressure u8 | duration u8 | remaining u16 | change counter u8 | fault u8
 _LAYOUT = struct.Struct("<BBBBBBBBHBB")
+
+
+def device_name(address: str) -> str:
+    """The boots' complete local name: "Presso" and the address's last four hex digits.
+
+    The advertising data carries only the shortened name "Presso"; the complete one
+    comes in the scan response, which a scanner may not have heard yet (an ESPHome
+    proxy forwards the two as separate raw advertisements). The address gives it always.
+    """
+    return f"{LOCAL_NAME_PREFIX} {address.replace(':', '')[-4:].upper()}"
 
 
 @dataclass(frozen=True, slots=True)
