@@ -80,6 +80,7 @@ class ESPHomeProxy:
         connect_delay: float = 0.0,
         gatt_delay: float = 0.0,
         hears: Iterable[str] | None = None,
+        active: bool = True,
     ) -> None:
         self.radio = radio
         self.name = name
@@ -91,6 +92,8 @@ class ESPHomeProxy:
         self.hears: set[str] | None = set(hears) if hears is not None else None
         """Addresses in this proxy's range; None: every device on the radio."""
         self.rssi: dict[str, int] = {}
+        self.active = active
+        """Active scanning: scan responses (the complete local name) are heard too."""
         self.refuse_connects = 0
         """Answer this many connect requests with ESP_GATT_CONN_FAIL_ESTABLISH."""
         self.stats = ProxyStats()
@@ -169,7 +172,7 @@ class ESPHomeProxy:
         )
 
     def advertise(self, device: SimulatedBoots, rssi: int | None = None) -> bool:
-        """Forward one advertisement and scan response; False if not heard or asleep."""
+        """Forward one advertisement (and scan response if active); False if unheard or asleep."""
         adv = device.advertisement()
         if adv is None or not self.in_range(device.address):
             return False
@@ -178,7 +181,10 @@ class ESPHomeProxy:
         message = pb.BluetoothLERawAdvertisementsResponse(
             advertisements=[
                 pb.BluetoothLERawAdvertisement(address=address, rssi=rssi, data=data)
-                for data in (advertising_data(adv), scan_response(device.local_name))
+                for data in (
+                    advertising_data(adv),
+                    *([scan_response(device.local_name)] if self.active else []),
+                )
             ]
         )
         for session in self.sessions:

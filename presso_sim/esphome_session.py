@@ -28,9 +28,11 @@ if TYPE_CHECKING:
 
 _LOGGER = logging.getLogger(__name__)
 
-#: The API version the emulated firmware speaks (ESPHome 2025.x): feature flags, raw advertisements.
+#: The API version the emulated firmware speaks: feature flags, raw advertisements.
 API_VERSION: Final = (1, 14)
-ESPHOME_VERSION: Final = "2025.10.0"
+#: A current release: Home Assistant raises a "firmware outdated" repair for proxies
+#: older than its stable Bluetooth version (2026.5.1 in Home Assistant 2026.10).
+ESPHOME_VERSION: Final = "2026.10.0"
 #: What Home Assistant needs from a connecting proxy (aioesphomeapi requires remote caching).
 FEATURES: Final = (
     BluetoothProxyFeature.PASSIVE_SCAN
@@ -127,8 +129,10 @@ class ApiSession(asyncio.Protocol):
                     self._pongs.pop(0).set_result(None)
             case "DisconnectRequest":
                 self.send(pb.DisconnectResponse())
-                if self.transport is not None:
-                    self.transport.close()
+                # Half-close: the client reads the response and closes. A full close with
+                # requests still unread would reset the connection and lose the response.
+                if self.transport is not None and self.transport.can_write_eof():
+                    self.transport.write_eof()
             case "SubscribeBluetoothLEAdvertisementsRequest":
                 if message.flags & BluetoothProxySubscriptionFlag.RAW_ADVERTISEMENTS:
                     self.raw_advertisements = True

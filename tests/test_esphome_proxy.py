@@ -115,6 +115,38 @@ async def test_discovery_through_the_esphome_scanner_creates_an_entry(
     assert hass.states.get(SWITCH) is not None
 
 
+async def test_the_emulated_proxy_looks_current_to_home_assistant(
+    hass: HomeAssistant, esphome_proxy: ESPHomeProxy
+) -> None:
+    """No repair for the proxy (a newcomer would read "firmware outdated" as our problem)."""
+    from homeassistant.helpers import issue_registry as ir
+
+    assert [i for i in ir.async_get(hass).issues.values() if i.domain == "esphome"] == []
+
+
+async def test_a_passive_proxy_still_names_the_boots_in_full(
+    hass: HomeAssistant, esphome_proxies: ESPHomeProxies
+) -> None:
+    """A passive scan never hears the scan response: only the short name "Presso" is heard."""
+    proxy = await esphome_proxies.start(active=False)
+    device = proxy.radio.add(SimulatedBoots(DUO, 2))
+    proxy.advertise(device)
+    await barrier(hass, proxy)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    info = bluetooth.async_last_service_info(hass, DUO, connectable=True)
+    assert info is not None
+    assert info.name == "Presso"  # what the advertising data carries
+    (flow,) = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert flow["context"]["title_placeholders"] == {"name": "Presso D005"}
+    await hass.config_entries.flow.async_configure(flow["flow_id"], {})
+    result = await hass.config_entries.flow.async_configure(
+        flow["flow_id"], {CONF_SAFETY_ACKNOWLEDGED: True}
+    )
+    assert result["title"] == "Presso D005"
+    await hass.async_block_till_done()
+    assert hass.states.get(SWITCH) is not None  # switch.presso_d005, not switch.presso
+
+
 async def test_session_start_telemetry_and_stop(
     hass: HomeAssistant,
     chamber_sensors_enabled: None,
