@@ -43,6 +43,10 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+if __package__ in (None, ""):  # run as a file: the repository root makes `scripts` importable
+    sys.path.insert(0, str(ROOT))
+from scripts.system_packages import ensure_system_packages  # noqa: E402
+
 RELEASE = "2026.11.0"
 DUO = ("D0:5E:ED:00:D0:05", None)
 PRO = ("D0:5E:ED:00:E0:08", "135790")
@@ -54,9 +58,6 @@ COMPONENTS = [
     ROOT / "custom_components" / "presso_boots",
     ROOT / "demo" / "custom_components" / "presso_demo",
 ]
-# What Home Assistant's defaults run or load from the system: ffmpeg (tts checks its
-# version at start) and libturbojpeg (camera). Debian package names.
-SYSTEM = {"ffmpeg": "ffmpeg", "libturbojpeg": "libturbojpeg0"}
 # Manifest pins that do not install on Python 3.14 (no wheel; the sdist does not build):
 # the versions with 3.14 wheels, the same the project's test group uses.
 OVERRIDES = {"pymicro-vad": "pymicro-vad==2.1.0", "pyspeex-noise": "pyspeex-noise==2.0.1"}
@@ -113,28 +114,6 @@ def log(message: str) -> None:
 
 def run(*command: str) -> None:
     subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
-
-
-def ensure_system_packages() -> None:
-    """Install ffmpeg and libturbojpeg on Debian as root, or say what is missing."""
-    import ctypes.util
-
-    missing = [
-        package
-        for name, package in SYSTEM.items()
-        if not (shutil.which(name) if name == "ffmpeg" else ctypes.util.find_library("turbojpeg"))
-    ]
-    if not missing:
-        return
-    if os.geteuid() != 0 or not shutil.which("apt-get"):
-        sys.exit(f"check_ha_release: install {' '.join(missing)} first")
-    log(f"installing {' '.join(missing)} (Debian)")
-    apt_env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    subprocess.run(["apt-get", "update", "-qq"], check=True, stdout=subprocess.DEVNULL)
-    subprocess.run(
-        ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing],
-        check=True, stdout=subprocess.DEVNULL, env=apt_env,
-    )  # fmt: skip
 
 
 def manifest_dependencies() -> list[str]:
@@ -447,7 +426,7 @@ def main() -> None:
     hass: subprocess.Popen[bytes] | None = None
     output = work / "hass-output.log"
     try:
-        ensure_system_packages()
+        ensure_system_packages("check_ha_release")
         python = make_venv(work / "venv", args.release)
         log(f"homeassistant=={args.release} installed in {time.monotonic() - started:.0f} s")
         config = work / "config"
@@ -457,6 +436,10 @@ def main() -> None:
             **os.environ,
             "PYTHONPATH": str(config / "deps-presso"),
             "PRESSO_DEMO_PIN": PRO[1] or "",
+            # The release's esphome pins newer aioesphomeapi/bleak-esphome than the package
+            # registry has: the boots go behind the demo's virtual proxy (the test suite
+            # and the demo carry them through the real esphome integration).
+            "PRESSO_DEMO_PROXY": "virtual",
             "SETUP_PORT": str(port),
             "PYTHONUNBUFFERED": "1",
             # Python's deprecation warnings reach Home Assistant's log.

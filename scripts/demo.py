@@ -1,4 +1,4 @@
-"""Start a throw-away Home Assistant with simulated Presso boots behind a virtual proxy.
+"""Start a throw-away Home Assistant with simulated Presso boots behind emulated ESPHome proxies.
 
 Run: ``uv run --frozen python scripts/demo.py`` and open the address it prints.
 Ctrl+C stops Home Assistant cleanly and leaves nothing behind but ``.demo/``.
@@ -20,6 +20,10 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+if __package__ in (None, ""):  # run as a file: the repository root makes `scripts` importable
+    sys.path.insert(0, str(ROOT))
+from scripts.system_packages import ensure_system_packages  # noqa: E402
+
 USERNAME = "demo"
 CONFIGURATION = """\
 homeassistant:
@@ -123,31 +127,12 @@ def onboard(base: str, password: str) -> None:
     })  # fmt: skip
 
 
-def ensure_turbojpeg() -> None:
-    """Home Assistant's camera component (imported by the frontend) loads libturbojpeg."""
-    import ctypes.util
-
-    if ctypes.util.find_library("turbojpeg"):
-        return
-    if os.geteuid() == 0 and shutil.which("apt-get"):
-        print("demo: installing libturbojpeg0 (Debian)", flush=True)
-        subprocess.run(["apt-get", "update", "-qq"], check=True, stdout=subprocess.DEVNULL)
-        subprocess.run(
-            ["apt-get", "install", "-y", "-qq", "libturbojpeg0"],
-            check=True, stdout=subprocess.DEVNULL, env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
-        )  # fmt: skip
-        return
-    raise SystemExit(
-        "The demo needs libturbojpeg: install it (Debian: apt-get install libturbojpeg0)"
-    )
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, default=8123)
     parser.add_argument("--config", type=Path, default=ROOT / ".demo" / "config")
     args = parser.parse_args()
-    ensure_turbojpeg()
+    ensure_system_packages("demo")
     pin = f"{secrets.randbelow(10**6):06d}"
     prepare(args.config)
     password = secrets.token_urlsafe(9)
@@ -173,7 +158,8 @@ def main() -> None:
             f"\nPresso demo is ready: open {base}\n"
             f"  log in as: {USERNAME} / {password}\n"
             f"  Settings -> Devices & services shows two discovered boots:\n"
-            f"    Presso D005 (Duo 5, no PIN) and Presso E008 (Pro 8, PIN {pin})\n"
+            f"    Presso D005 (Duo 5, no PIN) and Presso E008 (Pro 8, PIN {pin}),\n"
+            f"  heard through two emulated ESPHome proxies (Living Room, Bedroom).\n"
             f"  Once Presso D005 is added, the 'Leg boots' dashboard in the sidebar controls it.\n"
             f"  Ctrl+C stops Home Assistant.\n",
             flush=True,
