@@ -90,13 +90,26 @@ def demo(tmp_path: Path, socket_enabled: None) -> Iterator[dict[str, str]]:
     assert not noise, "".join(noise)
 
 
-def _state(base: str, token: str, entity_id: str) -> dict[str, Any]:
-    request = urllib.request.Request(
-        f"{base}/api/states/{entity_id}", headers={"Authorization": f"Bearer {token}"}
-    )
+def _get(base: str, token: str, path: str) -> Any:
+    request = urllib.request.Request(f"{base}{path}", headers={"Authorization": f"Bearer {token}"})
     with urllib.request.urlopen(request, timeout=10) as response:
-        state: dict[str, Any] = json.loads(response.read())
+        return json.loads(response.read())
+
+
+def _state(base: str, token: str, entity_id: str) -> dict[str, Any]:
+    state: dict[str, Any] = _get(base, token, f"/api/states/{entity_id}")
     return state
+
+
+def _heard_through(base: str, token: str) -> dict[str, str]:
+    """Each configured boots' title -> the Bluetooth source of its last advertisement."""
+    entries = _get(base, token, "/api/config/config_entries/entry?domain=presso_boots")
+    return {
+        entry["title"]: _get(base, token, f"/api/diagnostics/config_entry/{entry['entry_id']}")[
+            "data"
+        ]["advertisement"]["source"]
+        for entry in entries
+    }
 
 
 def _add_boots(page: Any, base: str, name: str, pin: str | None) -> None:
@@ -130,8 +143,17 @@ def test_newcomer_adds_the_boots_and_runs_a_session(demo: dict[str, str]) -> Non
             page.locator("input[name=password]").press("Enter")
             page.wait_for_function("() => localStorage.hassTokens", timeout=60_000)
             token = page.evaluate("() => JSON.parse(localStorage.hassTokens).access_token")
+            # the two emulated ESP32s, added by Home Assistant's esphome integration
+            proxies = _get(base, token, "/api/config/config_entries/entry?domain=esphome")
+            assert sorted((p["title"], p["state"]) for p in proxies) == [
+                ("Bedroom", "loaded"), ("Living Room", "loaded"),
+            ]  # fmt: skip
             _add_boots(page, base, "Presso E008", demo["pin"])
             _add_boots(page, base, "Presso D005", None)
+            # the proxies' Bluetooth MACs: the Pro 8 is heard best in the bedroom
+            assert _heard_through(base, token) == {
+                "Presso E008": "AA:BB:CC:00:20:02", "Presso D005": "AA:BB:CC:00:10:02",
+            }  # fmt: skip
             assert _state(base, token, "switch.presso_e008")["state"] == "off"
             page.goto(f"{base}/leg-boots/leg-boots")
             card = page.locator("presso-boots-card").first  # the Presso D005's
