@@ -5,16 +5,14 @@ from __future__ import annotations
 import asyncio
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.const import CONF_ADDRESS
+from homeassistant.const import CONF_ADDRESS, CONF_DEVICE, CONF_PIN
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.presso_boots.const import (
-    CONF_DEVICE,
     CONF_IDLE_DISCONNECT,
     CONF_MAX_DURATION,
     CONF_MAX_PRESSURE,
-    CONF_PIN,
     DOMAIN,
 )
 from custom_components.presso_boots.coordinator import PressoCoordinator

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from homeassistant import config_entries
 from homeassistant.config_entries import ConfigFlowResult
-from homeassistant.const import CONF_ADDRESS
+from homeassistant.const import CONF_ADDRESS, CONF_PIN
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 
@@ -12,7 +12,6 @@ from custom_components.presso_boots.const import (
     CONF_IDLE_DISCONNECT,
     CONF_MAX_DURATION,
     CONF_MAX_PRESSURE,
-    CONF_PIN,
     CONF_SAFETY_ACKNOWLEDGED,
     DOMAIN,
 )

@@ -13,20 +13,18 @@ from homeassistant.config_entries import (
     ConfigFlowResult,
     OptionsFlowWithReload,
 )
-from homeassistant.const import CONF_ADDRESS
+from homeassistant.const import CONF_ADDRESS, CONF_DEVICE, CONF_PIN
 from homeassistant.core import callback
 from homeassistant.helpers import selector
 
 from .const import (
     CONF_DAILY_MINUTES,
-    CONF_DEVICE,
     CONF_GENTLE_SESSIONS,
     CONF_GENTLE_START,
     CONF_IDLE_DISCONNECT,
     CONF_LAST_ZONES,
     CONF_MAX_DURATION,
     CONF_MAX_PRESSURE,
-    CONF_PIN,
     CONF_REST_MINUTES,
     CONF_SAFETY_ACKNOWLEDGED,
     DEFAULT_GENTLE_SESSIONS,

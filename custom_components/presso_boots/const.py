@@ -7,8 +7,6 @@ from typing import Final
 
 DOMAIN: Final = "presso_boots"
 
-CONF_PIN: Final = "pin"
-CONF_DEVICE: Final = "device"
 CONF_MAX_PRESSURE: Final = "max_pressure"
 CONF_MAX_DURATION: Final = "max_duration"
 CONF_IDLE_DISCONNECT: Final = "idle_disconnect"

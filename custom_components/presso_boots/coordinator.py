@@ -17,7 +17,7 @@ from typing import Unpack
 from bleak.backends.device import BLEDevice
 from homeassistant.components import bluetooth
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.const import CONF_ADDRESS
+from homeassistant.const import CONF_ADDRESS, CONF_DEVICE, CONF_PIN
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
@@ -26,9 +26,7 @@ from homeassistant.util import dt as dt_util
 from . import repairs
 from .connection import BootsLink
 from .const import (
-    CONF_DEVICE,
     CONF_LAST_ZONES,
-    CONF_PIN,
     DOMAIN,
     PRESSURE_PUBLISH_INTERVAL,
     SESSION_END_TOLERANCE,

@@ -7,10 +7,9 @@ from typing import Any
 
 from homeassistant.components import bluetooth
 from homeassistant.components.diagnostics import async_redact_data
-from homeassistant.const import CONF_ADDRESS
+from homeassistant.const import CONF_ADDRESS, CONF_PIN
 from homeassistant.core import HomeAssistant
 
-from .const import CONF_PIN
 from .coordinator import PressoConfigEntry
 
 TO_REDACT = {CONF_ADDRESS, CONF_PIN, "serial_raw", "serial", "address"}

@@ -12,11 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 import probatio as vol
-from homeassistant.components.websocket_api import async_register_command
-from homeassistant.components.websocket_api.connection import ActiveConnection
-from homeassistant.components.websocket_api.const import ERR_NOT_FOUND
-from homeassistant.components.websocket_api.decorators import websocket_command
-from homeassistant.components.websocket_api.messages import event_message
+from homeassistant.components import websocket_api
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import ATTR_DEVICE_ID
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
@@ -32,7 +28,7 @@ TYPE_SUBSCRIBE = f"{DOMAIN}/subscribe"
 @callback
 def async_setup_websocket(hass: HomeAssistant) -> None:
     """Register the card's websocket command once for the integration."""
-    async_register_command(hass, ws_subscribe)
+    websocket_api.async_register_command(hass, ws_subscribe)
 
 
 def state_message(coordinator: PressoCoordinator | None) -> dict[str, Any]:
@@ -68,7 +64,9 @@ def live_message(state: dict[str, Any], telemetry: Telemetry | None) -> dict[str
 class LiveSubscription:
     """One card's subscription: follows the entry of its boots across reloads."""
 
-    def __init__(self, connection: ActiveConnection, msg_id: int, entry: PressoConfigEntry) -> None:
+    def __init__(
+        self, connection: websocket_api.ActiveConnection, msg_id: int, entry: PressoConfigEntry
+    ) -> None:
         self._connection = connection
         self._msg_id = msg_id
         self._entry = entry
@@ -133,19 +131,23 @@ class LiveSubscription:
 
     def _send(self) -> None:
         self._connection.send_message(
-            event_message(self._msg_id, live_message(self._state, self._telemetry))
+            websocket_api.event_message(self._msg_id, live_message(self._state, self._telemetry))
         )
 
 
-@websocket_command({vol.Required("type"): TYPE_SUBSCRIBE, vol.Required(ATTR_DEVICE_ID): str})
+@websocket_api.websocket_command(
+    {vol.Required("type"): TYPE_SUBSCRIBE, vol.Required(ATTR_DEVICE_ID): str}
+)
 @callback
-def ws_subscribe(hass: HomeAssistant, connection: ActiveConnection, msg: dict[str, Any]) -> None:
+def ws_subscribe(
+    hass: HomeAssistant, connection: websocket_api.ActiveConnection, msg: dict[str, Any]
+) -> None:
     """Subscribe to one pair of boots' live chambers."""
     entry = entry_for_device(hass, msg[ATTR_DEVICE_ID])
     if entry is None:
         connection.send_error(
             msg["id"],
-            ERR_NOT_FOUND,
+            websocket_api.ERR_NOT_FOUND,
             f"{msg[ATTR_DEVICE_ID]} is not a pair of Presso boots set up in Home Assistant",
             translation_key="unknown_device",
             translation_domain=DOMAIN,
