@@ -24,7 +24,6 @@ from homeassistant.helpers.typing import ConfigType
 
 from custom_components.presso_boots.presso_ble.const import Model
 from presso_sim import SimRadio, SimulatedBoots
-from presso_sim.esphome_proxy import ESPHomeProxy
 from presso_sim.proxy import VirtualProxy, register
 
 DOMAIN = "presso_demo"
@@ -109,6 +108,9 @@ def _virtual_proxy(
 async def _esphome_proxies(
     hass: HomeAssistant, radio: SimRadio
 ) -> tuple[Callable[[], None], Callable[[], Awaitable[None]]]:
+    # here, not at the top: a Home Assistant without esphome's requirements runs the virtual one
+    from presso_sim.esphome_proxy import ESPHomeProxy
+
     _loopback_zeroconf(hass)
     proxies = []
     for place in PLACES:
