@@ -59,6 +59,7 @@ class ApiSession(asyncio.Protocol):
         self.connections_free = False
         self._buffer = b""
         self._pongs: list[asyncio.Future[None]] = []
+        self._said_bye = False  # DisconnectResponse sent: nothing more goes out
 
     # --- transport -------------------------------------------------------------------------
 
@@ -81,7 +82,7 @@ class ApiSession(asyncio.Protocol):
             self.transport.abort()
 
     def send(self, message: Message) -> None:
-        if self.transport is not None and not self.transport.is_closing():
+        if self.transport is not None and not self.transport.is_closing() and not self._said_bye:
             self.transport.write(encode_message(message))
 
     def data_received(self, data: bytes) -> None:
@@ -131,6 +132,7 @@ class ApiSession(asyncio.Protocol):
                 self.send(pb.DisconnectResponse())
                 # Half-close: the client reads the response and closes. A full close with
                 # requests still unread would reset the connection and lose the response.
+                self._said_bye = True
                 if self.transport is not None and self.transport.can_write_eof():
                     self.transport.write_eof()
             case "SubscribeBluetoothLEAdvertisementsRequest":

@@ -1,5 +1,8 @@
 """Connection policy: advertisements between sessions, connect on demand, idle release,
-follow a running session, reconnect, and clear reasons when the boots cannot be reached."""
+follow a running session, reconnect, and clear reasons when the boots cannot be reached.
+
+The ``duo`` tests run twice: behind the virtual proxy and behind an emulated ESPHome
+proxy through Home Assistant's esphome integration (``any_proxy``)."""
 
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from custom_components.presso_boots.presso_ble import SessionState
 from presso_sim import SimulatedBoots
+from presso_sim.esphome_proxy import ESPHomeProxy
 from presso_sim.proxy import VirtualProxy
 
 from .harness import DUO, PRO, Boots
@@ -25,9 +29,14 @@ SWITCH = "switch.presso_d005"
 PRESSURE = "number.presso_d005_pressure"
 
 
+#: Tests about the virtual proxy's own slot accounting (their ESPHome twins are in
+#: test_esphome_proxy.py: the fourth boots on a 3-slot proxy, two proxies).
+VIRTUAL_ONLY = pytest.mark.parametrize("any_proxy", ["virtual"], indirect=True)
+
+
 @pytest.fixture
-async def duo(hass: HomeAssistant, proxy: VirtualProxy) -> Boots:
-    boots = Boots(hass, proxy, SimulatedBoots(DUO, 2))
+async def duo(hass: HomeAssistant, any_proxy: VirtualProxy | ESPHomeProxy) -> Boots:
+    boots = Boots(hass, any_proxy, SimulatedBoots(DUO, 2))
     boots.enable_chamber_sensors()  # checked during reconnects
     await boots.add_entry()
     await boots.advertise()
@@ -85,6 +94,7 @@ async def test_reconnects_after_a_drop_mid_session(hass: HomeAssistant, duo: Boo
     await duo.run(20)
     connects = duo.proxy.radio.connect_count
     duo.proxy.radio.drop_link(DUO)
+    await duo.handed_over()  # through a proxy the drop is reported over its API
     await hass.async_block_till_done(wait_background_tasks=True)
     await _wait_for(lambda: duo.coordinator.connected)
     assert duo.proxy.radio.connect_count == connects + 1
@@ -120,6 +130,7 @@ async def test_other_central_is_reported(hass: HomeAssistant, duo: Boots) -> Non
     assert duo.device.settings.pressure == 40
 
 
+@VIRTUAL_ONLY
 async def test_out_of_slots_is_reported_without_trying(
     hass: HomeAssistant, proxy: VirtualProxy, duo: Boots
 ) -> None:
@@ -134,7 +145,9 @@ async def test_out_of_range_is_reported(hass: HomeAssistant, duo: Boots) -> None
     duo.faults.out_of_range = True
     with pytest.raises(HomeAssistantError) as err:
         await _set_pressure(hass, 60)
-    assert err.value.translation_key == "not_found"
+    # an ESPHome proxy still holds the last advertisement: the ESP tries and fails
+    expected = "cannot_connect" if isinstance(duo.proxy, ESPHomeProxy) else "not_found"
+    assert err.value.translation_key == expected
 
 
 async def test_stop_keeps_trying_while_the_link_is_down(hass: HomeAssistant, duo: Boots) -> None:
@@ -154,6 +167,7 @@ async def test_stop_keeps_trying_while_the_link_is_down(hass: HomeAssistant, duo
     assert duo.state(SWITCH) == "off"
 
 
+@VIRTUAL_ONLY
 async def test_two_boots_through_one_proxy(
     hass: HomeAssistant, proxy: VirtualProxy, duo: Boots
 ) -> None:
@@ -211,6 +225,9 @@ async def test_a_session_that_ends_while_the_link_is_down_still_fires_its_event(
     duo.proxy.radio.drop_link(DUO)
     await duo.run(30)  # the boots finish on their own while we cannot reach them
     assert duo.device.state == SessionState.IDLE
+    if isinstance(duo.proxy, ESPHomeProxy):  # out of range is out of the ESP's hearing too
+        duo.faults.out_of_range = False
+        await duo.run(2)  # the next advertisements say the session is over
     event = hass.states.get("event.presso_d005_session")
     assert event is not None
     assert event.attributes["event_type"] == "finished"

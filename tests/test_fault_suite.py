@@ -15,6 +15,7 @@ from custom_components.presso_boots.presso_ble import (
 )
 from custom_components.presso_boots.presso_ble.messages import Command, Ping
 from presso_sim import LinkFaults, SimRadio, SimulatedBoots
+from presso_sim.esphome_proxy import ESPHomeProxy
 from presso_sim.proxy import VirtualProxy
 
 from .harness import DUO, PRO, Boots
@@ -64,8 +65,8 @@ async def test_10000_commands_at_5_percent_loss_execute_once(direct_radio: SimRa
 
 
 @pytest.fixture
-async def pro(hass: HomeAssistant, proxy: VirtualProxy) -> Boots:
-    boots = Boots(hass, proxy, SimulatedBoots(PRO, 3))
+async def pro(hass: HomeAssistant, any_proxy: VirtualProxy | ESPHomeProxy) -> Boots:
+    boots = Boots(hass, any_proxy, SimulatedBoots(PRO, 3))
     boots.enable_chamber_sensors()  # checked through corrupted frames
     await boots.add_entry(max_pressure=120)
     await boots.advertise()

@@ -17,6 +17,7 @@ from custom_components.presso_boots import repairs
 from custom_components.presso_boots.const import DOMAIN
 from custom_components.presso_boots.presso_ble.messages import SetPressure, Start, decode_command
 from presso_sim import SimulatedBoots
+from presso_sim.esphome_proxy import ESPHomeProxy
 from presso_sim.proxy import VirtualProxy
 
 from .harness import DUO, PRO, Boots
@@ -27,8 +28,8 @@ P = "presso_e008"
 
 
 @pytest.fixture
-async def pro(hass: HomeAssistant, proxy: VirtualProxy) -> Boots:
-    boots = Boots(hass, proxy, SimulatedBoots(PRO, 3, serial="PRO00008"))
+async def pro(hass: HomeAssistant, any_proxy: VirtualProxy | ESPHomeProxy) -> Boots:
+    boots = Boots(hass, any_proxy, SimulatedBoots(PRO, 3, serial="PRO00008"))
     await boots.add_entry()
     await boots.advertise()
     return boots
