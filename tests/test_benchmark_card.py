@@ -65,7 +65,7 @@ async def test_telemetry_cpu_with_one_card_subscribed(
     assert result["success"]
     await client.receive_json()  # the current state
     coordinator = boots.coordinator
-    (listener,) = coordinator._telemetry_listeners
+    (listener,) = coordinator.live.listeners
     subscription = listener.__self__  # type: ignore[attr-defined]
     assert isinstance(subscription, LiveSubscription)
     connection, msg_id = subscription._connection, subscription._msg_id

@@ -61,7 +61,7 @@ async def _subscribe(client: MockHAClientWebSocket, device_id: str) -> int:
 async def test_telemetry_during_a_session_arrives_as_messages(
     hass: HomeAssistant, pro: Boots, hass_ws_client: WebSocketGenerator
 ) -> None:
-    assert pro.coordinator._telemetry_listeners == []  # nobody subscribed: no work
+    assert pro.coordinator.live.listeners == []  # nobody subscribed: no work
     client = await hass_ws_client(hass)
     await _subscribe(client, pro.device_id)
     (first,) = await _events(client)
@@ -103,7 +103,7 @@ async def test_an_unknown_device_is_an_error_result(
     await client.send_json_auto_id({"type": "presso_boots/subscribe"})
     result = await client.receive_json()
     assert (result["success"], result["error"]["code"]) == (False, "invalid_format")
-    assert pro.coordinator._telemetry_listeners == []
+    assert pro.coordinator.live.listeners == []
 
 
 async def test_unsubscribe_and_disconnect_stop_the_messages(
@@ -118,16 +118,16 @@ async def test_unsubscribe_and_disconnect_stop_the_messages(
     assert await _events(client)
     await client.send_json_auto_id({"type": "unsubscribe_events", "subscription": subscription})
     assert (await client.receive_json())["success"]
-    assert pro.coordinator._telemetry_listeners == []
+    assert pro.coordinator.live.listeners == []
     await pro.run(5)
     assert await _events(client) == []
 
     second = await hass_ws_client(hass)
     await _subscribe(second, pro.device_id)
-    assert len(pro.coordinator._telemetry_listeners) == 1
+    assert len(pro.coordinator.live.listeners) == 1
     await second.close()
     await hass.async_block_till_done()
-    assert pro.coordinator._telemetry_listeners == []
+    assert pro.coordinator.live.listeners == []
 
 
 async def test_the_subscription_follows_a_reload(
@@ -141,7 +141,7 @@ async def test_the_subscription_follows_a_reload(
     events = await _events(client)
     assert events[0]["available"] is False  # unloaded
     assert events[-1]["available"] is True  # the new coordinator, same subscription
-    assert len(pro.coordinator._telemetry_listeners) == 1
+    assert len(pro.coordinator.live.listeners) == 1
 
 
 # --- served and registered ------------------------------------------------------------

@@ -10,8 +10,6 @@ Two paths run through it, top to bottom:
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from datetime import datetime, timedelta
 from typing import Unpack
 
 from bleak.backends.device import BLEDevice
@@ -28,11 +26,10 @@ from .connection import BootsLink
 from .const import (
     CONF_LAST_ZONES,
     DOMAIN,
-    PRESSURE_PUBLISH_INTERVAL,
-    SESSION_END_TOLERANCE,
     SESSION_EVENTS,
 )
 from .data import PressoData, info_from_dict, info_to_dict, merge_advertisement, merge_status
+from .live import LiveTelemetry
 from .presso_ble import (
     Advertisement,
     ClientCallbacks,
@@ -41,8 +38,6 @@ from .presso_ble import (
     DeviceStatus,
     Event,
     PressoClient,
-    SessionState,
-    Telemetry,
     parse_manufacturer_data,
 )
 from .routine import Routine
@@ -66,12 +61,13 @@ class PressoCoordinator(DataUpdateCoordinator[PressoData]):
         self.address: str = entry.data[CONF_ADDRESS]
         self.info = info_from_dict(entry.data[CONF_DEVICE])
         self.routine = Routine(hass, entry.entry_id, dict(entry.options), self._routine_changed)
+        self.live = LiveTelemetry(lambda: self.data)
         self.limits = self._build_limits()
         self.client = PressoClient(
             BLEDevice(self.address, entry.title, {}),
             pin=entry.data.get(CONF_PIN),
             callbacks=ClientCallbacks(
-                self._on_status, self._on_telemetry, self._on_event, self._on_disconnect
+                self._on_status, self.live.on_telemetry, self._on_event, self._on_disconnect
             ),
             ble_device_callback=self._fresh_ble_device,
         )
@@ -82,8 +78,6 @@ class PressoCoordinator(DataUpdateCoordinator[PressoData]):
         self.advertisement: Advertisement | None = None
         self.available_by_radio = False
         self._reported_unavailable = False
-        self._published_at = 0.0
-        self._telemetry_listeners: list[Callable[[Telemetry], None]] = []
 
     # --- lifecycle -----------------------------------------------------------------
 
@@ -157,8 +151,7 @@ class PressoCoordinator(DataUpdateCoordinator[PressoData]):
             or previous.remaining_seconds != adv.remaining_seconds
         ):
             old = self.data
-            new = merge_advertisement(old, adv)
-            new.session_ends = self._session_end(new, adv.remaining_seconds)
+            new = merge_advertisement(old, adv, dt_util.utcnow())
             changed |= self._commit(new)
             self.events.report_missed_end(old, self.data)
         if adv.session_active and not self.connected:
@@ -186,23 +179,10 @@ class PressoCoordinator(DataUpdateCoordinator[PressoData]):
         self.events.report_missed_end(before, self.data)
 
     def _on_status(self, status: DeviceStatus) -> None:
-        new = merge_status(self.data, status)
-        new.session_ends = self._session_end(new, status.remaining_seconds)
+        new = merge_status(self.data, status, dt_util.utcnow())
         if self._commit(new):
             self.async_update_listeners()
         self.link.settle()
-
-    def _on_telemetry(self, telemetry: Telemetry) -> None:
-        for listener in self._telemetry_listeners:
-            listener(telemetry)
-        now = dt_util.utcnow().timestamp()
-        if now - self._published_at < PRESSURE_PUBLISH_INTERVAL:
-            return
-        if self.data.pressures == telemetry.pressures:
-            return
-        self._published_at = now
-        self.data.pressures = telemetry.pressures
-        self.async_update_listeners()
 
     def _on_event(self, event: Event) -> None:
         if int(event.code) in SESSION_EVENTS:
@@ -222,22 +202,7 @@ class PressoCoordinator(DataUpdateCoordinator[PressoData]):
         """Hear about sessions starting and ending."""
         return self.events.async_add_listener(listener)
 
-    @callback
-    def async_subscribe_telemetry(self, listener: Callable[[Telemetry], None]) -> CALLBACK_TYPE:
-        """Hear every TELEMETRY frame as it arrives (about 1 Hz in a session), unthrottled."""
-        self._telemetry_listeners.append(listener)
-        return lambda: self._telemetry_listeners.remove(listener)
-
     # --- state ---------------------------------------------------------------------------
-
-    def _session_end(self, new: PressoData, remaining: int) -> datetime | None:
-        if new.state != SessionState.RUNNING or not remaining:
-            return None if new.state != SessionState.PAUSED else self.data.session_ends
-        end = dt_util.utcnow().replace(microsecond=0) + timedelta(seconds=remaining)
-        old = self.data.session_ends
-        if old is not None and abs(end - old) <= SESSION_END_TOLERANCE:
-            return old
-        return end
 
     def _commit(self, new: PressoData) -> bool:
         """Take the new state; True if anything changed."""

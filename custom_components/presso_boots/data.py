@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from .const import SESSION_END_TOLERANCE
 from .presso_ble import Advertisement, DeviceInfo, DeviceStatus, SessionState
 from .presso_ble.const import BATTERY_UNKNOWN, AdvertisementFlag, PowerFlag
 
@@ -45,7 +46,7 @@ def _advertised_state(flags: AdvertisementFlag) -> SessionState:
     return SessionState.IDLE
 
 
-def merge_advertisement(data: PressoData, adv: Advertisement) -> PressoData:
+def merge_advertisement(data: PressoData, adv: Advertisement, now: datetime) -> PressoData:
     """The data with what an advertisement says (it carries no legs, zones or lifetime)."""
     return _settle(
         replace(
@@ -57,11 +58,13 @@ def merge_advertisement(data: PressoData, adv: Advertisement) -> PressoData:
             battery=adv.battery,
             charging=AdvertisementFlag.CHARGING in adv.flags,
             fault=int(adv.fault),
-        )
+        ),
+        adv.remaining_seconds,
+        now,
     )
 
 
-def merge_status(data: PressoData, status: DeviceStatus) -> PressoData:
+def merge_status(data: PressoData, status: DeviceStatus, now: datetime) -> PressoData:
     """The data with a full STATUS from the link."""
     return _settle(
         replace(
@@ -77,14 +80,29 @@ def merge_status(data: PressoData, status: DeviceStatus) -> PressoData:
             fault=int(status.fault),
             lifetime_sessions=status.lifetime_sessions,
             lifetime_seconds=status.lifetime_seconds,
-        )
+        ),
+        status.remaining_seconds,
+        now,
     )
 
 
-def _settle(data: PressoData) -> PressoData:
+def _settle(data: PressoData, remaining: int, now: datetime) -> PressoData:
     if not data.session_active:
         data.pressures = None  # the chambers are empty or venting
+    data.session_ends = _session_end(data, remaining, now)
     return data
+
+
+def _session_end(data: PressoData, remaining: int, now: datetime) -> datetime | None:
+    """When a running session ends: kept while paused, moved only by more than the tolerance.
+
+    ``data.session_ends`` is still the end known before this merge.
+    """
+    known = data.session_ends
+    if data.state != SessionState.RUNNING or not remaining:
+        return known if data.state == SessionState.PAUSED else None
+    end = now.replace(microsecond=0) + timedelta(seconds=remaining)
+    return known if known is not None and abs(end - known) <= SESSION_END_TOLERANCE else end
 
 
 def info_to_dict(info: DeviceInfo) -> dict[str, Any]:

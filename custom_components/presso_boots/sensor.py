@@ -43,6 +43,7 @@ class PressoSensorDescription(SensorEntityDescription):
     value_fn: Callable[[PressoCoordinator], StateType | datetime]
     needs_boots: bool = True
     last_reset_fn: Callable[[PressoCoordinator], datetime] | None = None
+    chamber: bool = False  # follows the throttled chamber pressures (coordinator)
 
 
 SENSORS = (
@@ -186,6 +187,7 @@ def _chamber(leg: int, chamber: int, chambers: int) -> PressoSensorDescription:
         suggested_display_precision=0,
         # the card shows them live over its websocket; enable one to keep its history
         entity_registry_enabled_default=False,
+        chamber=True,
         value_fn=lambda c: (
             (0 if c.data.state is not None else None)
             if c.data.pressures is None or index >= len(c.data.pressures)
@@ -214,6 +216,14 @@ class PressoSensor(PressoEntity, SensorEntity):
     """A reading of the boots."""
 
     entity_description: PressoSensorDescription
+
+    async def async_added_to_hass(self) -> None:
+        """Chamber sensors also hear the pressures, which skip every other entity."""
+        await super().async_added_to_hass()
+        if self.entity_description.chamber:
+            self.async_on_remove(
+                self.coordinator.live.async_add_pressure_listener(self.async_write_ha_state)
+            )
 
     @property
     def available(self) -> bool:

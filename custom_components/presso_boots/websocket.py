@@ -96,7 +96,7 @@ class LiveSubscription:
             coordinator: PressoCoordinator = self._entry.runtime_data
             self._coordinator = coordinator
             self._detach = [
-                coordinator.async_subscribe_telemetry(self._on_telemetry),
+                coordinator.live.async_subscribe(self._on_telemetry),
                 coordinator.async_add_listener(self._on_state),
             ]
             self._on_state()
