@@ -45,6 +45,7 @@ CONN_TERMINATED_BY_PEER: Final = 0x13
 CONN_FAIL_ESTABLISH: Final = 0x3E
 NOT_CONNECTED: Final = -1
 ATT_REQUEST_NOT_SUPPORTED: Final = 0x06
+ATT_UNLIKELY_ERROR: Final = 0x0E
 
 
 @dataclass(slots=True)
@@ -376,7 +377,11 @@ class ESPHomeProxy:
             if link.closed:
                 return  # the API client has heard that the link dropped
             self.stats.gatt_operations.append((link.address, kind))
-            reply = await GATT_OPERATIONS[kind](link, request)
+            try:
+                reply = await GATT_OPERATIONS[kind](link, request)
+            except BleakError as err:  # the peripheral side failed: the ESP answers an error
+                _LOGGER.debug("%s: %s on %s failed: %s", self.name, kind, link.address, err)
+                reply = gatt_error(request, ATT_UNLIKELY_ERROR)
             if reply is not None and not link.closed:
                 link.session.send(reply)
             link.idle_since = time.perf_counter()

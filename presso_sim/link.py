@@ -52,6 +52,8 @@ class LinkFaults:
     """Drop the link when a command of this type arrives."""
     execute_before_disconnect: bool = True
     refuse_connections: int = 0
+    fail_subscriptions: int = 0
+    """Fail this many notification subscriptions (a link that breaks just after connecting)."""
     out_of_range: bool = False
     rng: random.Random = field(default_factory=lambda: random.Random(1))
 
@@ -251,6 +253,9 @@ class SimLinkClient(BaseBleakClient):
     ) -> None:
         if characteristic.uuid != EVENTS_UUID:
             raise BleakError(f"{characteristic.uuid} does not notify")
+        if self.faults.fail_subscriptions:
+            self.faults.fail_subscriptions -= 1
+            raise BleakError("Failed to start notifications: the link is gone")
         self._notify = callback
 
     async def stop_notify(self, characteristic: BleakGATTCharacteristic) -> None:

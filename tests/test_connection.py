@@ -167,6 +167,26 @@ async def test_stop_keeps_trying_while_the_link_is_down(hass: HomeAssistant, duo
     assert duo.state(SWITCH) == "off"
 
 
+async def test_a_stop_whose_link_breaks_while_subscribing_still_lands(
+    hass: HomeAssistant, duo: Boots
+) -> None:
+    """The link comes up and breaks before notifications are on: a translated error, and retries."""
+    await hass.services.async_call(DOMAIN_SWITCH, "turn_on", {"entity_id": SWITCH}, blocking=True)
+    duo.proxy.radio.drop_link(DUO)
+    await duo.handed_over()
+    await hass.async_block_till_done()
+    duo.coordinator.link.async_stop_retries()  # not following the session: the stop connects
+    duo.faults.fail_subscriptions = 1
+    with pytest.raises(HomeAssistantError) as err:
+        await hass.services.async_call(
+            DOMAIN_SWITCH, "turn_off", {"entity_id": SWITCH}, blocking=True
+        )
+    assert err.value.translation_key == "stop_pending"
+    await _wait_for(lambda: duo.device.state != SessionState.RUNNING, seconds=10)
+    await duo.run(5)
+    assert duo.state(SWITCH) == "off"
+
+
 @VIRTUAL_ONLY
 async def test_two_boots_through_one_proxy(
     hass: HomeAssistant, proxy: VirtualProxy, duo: Boots

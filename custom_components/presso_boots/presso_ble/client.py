@@ -165,6 +165,11 @@ class PressoClient:
                 info = await self.hello()
                 if info.pin_required:
                     await self._authenticate(info)
+            except (BleakError, TimeoutError) as err:
+                # e.g. the link broke while subscribing (common through weak proxies)
+                await self._close()
+                self.stats.connect_failures += 1
+                raise ConnectError(str(err) or type(err).__name__) from err
             except BaseException:
                 await self._close()
                 raise
