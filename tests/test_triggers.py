@@ -98,6 +98,14 @@ async def test_triggers_and_conditions_in_automations(
     assert ("fault", "over_pressure") in seen()
     assert ("any end", "aborted") in seen()
     assert not any(which in ("completed", "stopped") for which, _ in seen())
+    calls.clear()
+
+    # the entry reloads (options saved, reauth): the entities go and come back with their
+    # restored event and the same fault; nothing happened, so nothing fires
+    await hass.config_entries.async_reload(boots.entry_id)
+    await boots.run(3)
+    assert boots.state("sensor.presso_d005_fault") == "over_pressure"
+    assert seen() == []
 
 
 async def test_descriptions_for_the_automation_editor(

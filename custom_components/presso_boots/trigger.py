@@ -70,7 +70,7 @@ class _BootsTrigger(Trigger):
         assert config.options is not None
         self._options = config.options
 
-    def _match(self, new: dict[str, Any], old: dict[str, Any] | None) -> str | None:
+    def _match(self, new: dict[str, Any]) -> str | None:
         """A description of what happened, or None to stay quiet."""
         raise NotImplementedError
 
@@ -81,16 +81,26 @@ class _BootsTrigger(Trigger):
         did_not_trigger: TriggerNotTriggeredReporter | None = None,
     ) -> CALLBACK_TYPE:
         devices = entity_ids(self._hass, self._options[ATTR_DEVICE_ID], *self._entity)
+        # The last real state of each entity: back from unavailable (the boots woke up,
+        # the entry reloaded) an entity shows its restored state again, which is no news.
+        last = {
+            entity_id: state.state
+            for entity_id in devices
+            if (state := self._hass.states.get(entity_id)) is not None
+            and state.state not in (STATE_UNAVAILABLE, STATE_UNKNOWN)
+        }
 
         @callback
         def changed(event: Event[EventStateChangedData]) -> None:
-            new, old = event.data["new_state"], event.data["old_state"]
+            new, entity_id = event.data["new_state"], event.data["entity_id"]
             if new is None or new.state in (STATE_UNAVAILABLE, STATE_UNKNOWN):
                 return
+            if last.get(entity_id) == new.state:
+                return
+            last[entity_id] = new.state
             attributes = {"state": new.state, **new.attributes}
-            previous = None if old is None else {"state": old.state, **old.attributes}
-            if (description := self._match(attributes, previous)) is not None:
-                payload = {ATTR_DEVICE_ID: devices[event.data["entity_id"]], **attributes}
+            if (description := self._match(attributes)) is not None:
+                payload = {ATTR_DEVICE_ID: devices[entity_id], **attributes}
                 run_action(payload, description, event.context)
 
         return async_track_state_change_event(self._hass, list(devices), changed)
@@ -99,7 +109,7 @@ class _BootsTrigger(Trigger):
 class SessionStartedTrigger(_BootsTrigger):
     """A session started (from Home Assistant, the boots' buttons or the app)."""
 
-    def _match(self, new: dict[str, Any], old: dict[str, Any] | None) -> str | None:
+    def _match(self, new: dict[str, Any]) -> str | None:
         return "leg boots session started" if new.get("event_type") == "started" else None
 
 
@@ -114,7 +124,7 @@ class SessionFinishedTrigger(_BootsTrigger):
         }
     )
 
-    def _match(self, new: dict[str, Any], old: dict[str, Any] | None) -> str | None:
+    def _match(self, new: dict[str, Any]) -> str | None:
         kinds = {kind for ending in self._options[CONF_ENDING] for kind in ENDINGS[ending]}
         kind = new.get("event_type")
         return f"leg boots session {kind}" if kind in kinds else None
@@ -125,10 +135,8 @@ class FaultTrigger(_BootsTrigger):
 
     _entity = ("sensor", "fault")
 
-    def _match(self, new: dict[str, Any], old: dict[str, Any] | None) -> str | None:
-        if new["state"] == "none" or (old is not None and old["state"] == new["state"]):
-            return None
-        return f"leg boots fault {new['state']}"
+    def _match(self, new: dict[str, Any]) -> str | None:
+        return None if new["state"] == "none" else f"leg boots fault {new['state']}"
 
 
 TRIGGERS: dict[str, type[Trigger]] = {
