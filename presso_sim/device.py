@@ -84,7 +84,7 @@ class SimulatedBoots:
 
     def _power_cycle(self) -> None:
         self.state = SessionState.IDLE
-        self.fault = Fault.NONE
+        self.fault: Fault | int = Fault.NONE
         self.chambers = Chambers(self.spec.legs, self.spec.chambers)
         self.elapsed = 0.0
         self.paused_for = 0.0
@@ -402,7 +402,7 @@ class SimulatedBoots:
             return Fault.LEAK
         return Fault.NONE
 
-    def _trip(self, fault: Fault) -> None:
+    def _trip(self, fault: Fault | int) -> None:
         """Firmware safety: vent every chamber at once and hold state 4."""
         was_active = self.session_active
         self.state, self.fault = SessionState.FAULT, fault
@@ -411,6 +411,10 @@ class SimulatedBoots:
         self._event(EventCode.FAULT_RAISED, fault)
         if was_active:
             self._event(EventCode.SESSION_ABORTED, fault)
+
+    def trip_newer_fault(self, code: int = 9) -> None:
+        """Test hook: a fault code from a newer firmware (spec §8); it vents like any fault."""
+        self._trip(code)
 
     def spike_pressure(self, chamber: int = 1, leg: int = 0, over: int = 30) -> None:
         """Test hook: a chamber jumps above its target (over-pressure)."""

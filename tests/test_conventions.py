@@ -102,7 +102,7 @@ def test_translation_keys_used_in_code_exist() -> None:
         assert key in strings["exceptions"]
         assert key in strings["config"]["error"]
         assert key in strings["config"]["abort"]
-    for fault in [*FAULT_KEYS.values(), "unknown"]:
+    for fault in [*FAULT_KEYS.values(), "other"]:
         assert fault in strings["entity"]["sensor"]["fault"]["state"]
         if fault != "none":
             assert f"fault_{fault}" in strings["issues"]

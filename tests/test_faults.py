@@ -110,6 +110,24 @@ async def test_fault_raises_repair_and_clears(
     assert ir.async_get(hass).async_get_issue(DOMAIN, f"fault_{pro.entry_id}") is None
 
 
+async def test_a_fault_code_from_newer_firmware_is_still_a_fault(
+    hass: HomeAssistant, pro: Boots
+) -> None:
+    """Not "unknown" (which the frontend shows as no data, and triggers and the card skip)."""
+    await hass.services.async_call("switch", "turn_on", {"entity_id": f"switch.{P}"}, blocking=True)
+    await pro.run(3)
+    pro.device.trip_newer_fault(9)
+    await pro.run(2)
+    assert pro.state(f"sensor.{P}_fault") == "other"
+    assert pro.state(f"sensor.{P}_session_state") == "fault"
+    event = hass.states.get(f"event.{P}_session")
+    assert event is not None
+    assert (event.attributes["event_type"], event.attributes["fault"]) == ("aborted", "other")
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, f"fault_{pro.entry_id}")
+    assert issue is not None
+    assert issue.translation_key == "fault_other"
+
+
 async def test_wrong_pin_locks_out_with_a_repair(hass: HomeAssistant, proxy: VirtualProxy) -> None:
     boots = Boots(hass, proxy, SimulatedBoots(DUO, 2, pin="111111"))
     entry = await boots.add_entry(pin="999999")

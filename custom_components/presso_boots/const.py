@@ -67,3 +67,5 @@ FAULT_KEYS: Final[dict[int, str]] = {
     6: "sensor_failure",
 }
 UNKNOWN: Final = "unknown"
+#: A fault code this version does not know (spec §8 allows new ones): still a fault.
+OTHER_FAULT: Final = "other"

@@ -11,7 +11,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
 
-from .const import DOMAIN, FAULT_KEYS, UNKNOWN
+from .const import DOMAIN, FAULT_KEYS, OTHER_FAULT
 
 if TYPE_CHECKING:
     from .coordinator import PressoConfigEntry
@@ -37,7 +37,7 @@ def async_update_fault_issue(hass: HomeAssistant, entry: PressoConfigEntry, faul
         is_fixable=True,
         is_persistent=False,
         severity=ir.IssueSeverity.ERROR,
-        translation_key=f"fault_{FAULT_KEYS.get(fault, UNKNOWN)}",
+        translation_key=f"fault_{FAULT_KEYS.get(fault, OTHER_FAULT)}",
         translation_placeholders={"name": entry.title, "code": str(fault)},
         data={"entry_id": entry.entry_id},
     )

@@ -24,7 +24,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 from homeassistant.util import dt as dt_util
 
-from .const import FAULT_KEYS, LEG_NAMES, UNKNOWN
+from .const import FAULT_KEYS, LEG_NAMES, OTHER_FAULT
 from .coordinator import PressoConfigEntry, PressoCoordinator
 from .entity import PressoEntity
 from .presso_ble import SessionState
@@ -33,7 +33,7 @@ PARALLEL_UPDATES = 0
 
 
 STATE_OPTIONS = [state.name.lower() for state in SessionState]
-FAULT_OPTIONS = [*FAULT_KEYS.values(), UNKNOWN]
+FAULT_OPTIONS = [*FAULT_KEYS.values(), OTHER_FAULT]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -65,7 +65,7 @@ SENSORS = (
         translation_key="fault",
         device_class=SensorDeviceClass.ENUM,
         options=FAULT_OPTIONS,
-        value_fn=lambda c: FAULT_KEYS.get(c.data.fault, UNKNOWN),
+        value_fn=lambda c: FAULT_KEYS.get(c.data.fault, OTHER_FAULT),
     ),
     PressoSensorDescription(
         key="battery",

@@ -14,7 +14,14 @@ from typing import Any
 from homeassistant.core import CALLBACK_TYPE, callback
 from homeassistant.util import dt as dt_util
 
-from .const import EVENT_SOURCES, FAULT_KEYS, PROGRAM_KEYS, SESSION_EVENTS, UNKNOWN
+from .const import (
+    EVENT_SOURCES,
+    FAULT_KEYS,
+    OTHER_FAULT,
+    PROGRAM_KEYS,
+    SESSION_EVENTS,
+    UNKNOWN,
+)
 from .data import PressoData
 from .presso_ble import Event, EventCode, EventSource
 
@@ -69,7 +76,7 @@ class SessionEvents:
             return
         summary = session_summary(data)
         if event.code == EventCode.SESSION_ABORTED:
-            summary["fault"] = FAULT_KEYS.get(event.argument, UNKNOWN)
+            summary["fault"] = FAULT_KEYS.get(event.argument, OTHER_FAULT)
         elif event.code != EventCode.SESSION_COMPLETED:
             summary["source"] = EVENT_SOURCES[event.argument] if event.argument < 3 else UNKNOWN
         self._fire(kind, summary)
@@ -80,7 +87,7 @@ class SessionEvents:
             return
         summary = session_summary(old)
         if new.fault:
-            kind, summary["fault"] = "aborted", FAULT_KEYS.get(new.fault, UNKNOWN)
+            kind, summary["fault"] = "aborted", FAULT_KEYS.get(new.fault, OTHER_FAULT)
         elif old.session_ends and old.session_ends - dt_util.utcnow() <= MISSED_END_TOLERANCE:
             kind = "finished"
         else:
