@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
@@ -152,6 +154,27 @@ async def test_bad_values_are_translated_errors_and_change_nothing(
     assert err.value.translation_key == "zones_empty"
     assert pro.device.settings.zones == 0x80
     assert pro.device.counters.sessions_started == 0
+
+
+async def test_a_number_set_to_nan_is_refused_in_words(hass: HomeAssistant, pro: Boots) -> None:
+    """Home Assistant's range check lets NaN through to the entity: the limits refuse it."""
+    for entity_id, key, text in (
+        (f"number.{P}_pressure", "pressure_invalid",
+         "nan mmHg is not a pressure these boots accept: use 20-120 mmHg in steps of 5"),
+        (f"number.{P}_session_length", "duration_invalid",
+         "nan minutes is not a session length you allow: use 5-60 minutes in steps of 5"),
+    ):  # fmt: skip
+        with pytest.raises(ServiceValidationError) as err:
+            await hass.services.async_call(
+                "number", "set_value", {"entity_id": entity_id, "value": math.nan}, blocking=True
+            )
+        assert err.value.translation_key == key
+        assert str(err.value) == text
+    assert pro.device.central is None  # refused before connecting
+    await hass.services.async_call(
+        "number", "set_value", {"entity_id": f"number.{P}_pressure", "value": 84.6}, blocking=True
+    )
+    assert pro.device.settings.pressure == 85  # a fraction still goes to the whole mmHg
 
 
 async def test_unsupported_program_on_a_go4(hass: HomeAssistant, proxy: VirtualProxy) -> None:
