@@ -113,3 +113,23 @@ async def test_voice_blueprint_in_english_and_spanish(hass: HomeAssistant, boots
     await boots.run(5)
     assert boots.device.state == 0
     assert await _say(hass, "pause my leg session") == "No leg session is running."
+
+
+async def test_check_session_answers_in_the_closest_language_it_knows(
+    hass: HomeAssistant, boots: Boots
+) -> None:
+    """A dialect gets its language; a tag that names no language (a NUL, a path) HA's own."""
+    answers = {}
+    for language in ("es-ES", "ES", "en\x00", "../strings", "xx", "*"):
+        response = await hass.services.async_call(
+            DOMAIN, "check_session",
+            {"device_id": boots.device_id, "pressure": 70, "language": language},
+            blocking=True, return_response=True,
+        )  # fmt: skip
+        assert response is not None
+        assert response["allowed"] is False
+        answers[language] = str(response["message"])
+    assert answers["es-ES"].startswith("Plan de inicio suave, sesión 1 de 7")
+    assert answers["ES"] == answers["es-ES"]
+    assert answers["en\x00"].startswith("Gentle start plan, session 1 of 7")
+    assert answers["../strings"] == answers["xx"] == answers["*"] == answers["en\x00"]

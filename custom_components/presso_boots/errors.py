@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from homeassistant.const import MATCH_ALL
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
+from homeassistant.generated.languages import LANGUAGES
 from homeassistant.helpers.translation import async_get_translations
+from homeassistant.util.language import matches
 
 from .const import DOMAIN
 from .presso_ble import (
@@ -59,12 +62,20 @@ def to_ha_error(err: PressoError, name: str) -> HomeAssistantError:
     )
 
 
+def _language(hass: HomeAssistant, requested: str | None) -> str:
+    """The language Home Assistant knows that best matches ``requested`` (es-ES: es).
+
+    Anything else (an unknown tag, a path, a NUL) is Home Assistant's own language:
+    the request never names a translation file.
+    """
+    found = matches(requested, LANGUAGES) if requested and requested != MATCH_ALL else []
+    return found[0] if found else hass.config.language
+
+
 async def async_words(hass: HomeAssistant, language: str | None, err: HomeAssistantError) -> str:
     """A refusal said in the user's language (voice and the check action answer with it)."""
     if err.translation_domain != DOMAIN or err.translation_key is None:
         return str(err)
-    texts = await async_get_translations(
-        hass, language or hass.config.language, "exceptions", {DOMAIN}
-    )
+    texts = await async_get_translations(hass, _language(hass, language), "exceptions", {DOMAIN})
     text = texts.get(f"component.{DOMAIN}.exceptions.{err.translation_key}.message")
     return text.format(**(err.translation_placeholders or {})) if text else str(err)
