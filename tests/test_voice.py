@@ -66,6 +66,24 @@ async def test_intents_start_within_the_limits_and_answer_refusals_in_words(
     assert response.speech["plain"]["speech"] == "15 minutes left in the leg session."
 
 
+async def test_a_start_at_zero_is_refused_not_taken_as_the_boots_setting(
+    hass: HomeAssistant, boots: Boots
+) -> None:
+    """Voice hears "0.6" as 0: a value given, checked like any other (only a value left
+    out keeps the boots' setting)."""
+
+    def slots(**values: Any) -> dict[str, Any]:
+        return {key: {"value": value} for key, value in values.items()}
+
+    for values, words in (
+        ({"pressure": 0.6, "minutes": 15}, "0 mmHg is not a pressure these boots accept"),
+        ({"pressure": 40, "minutes": 0}, "0 minutes is not a session length you allow"),
+    ):
+        with pytest.raises(intent.IntentHandleError, match=words):
+            await intent.async_handle(hass, "test", INTENT_START, slots(**values))
+    assert boots.device.counters.sessions_started == 0
+
+
 async def test_the_intents_are_tools_for_llm_agents(hass: HomeAssistant, boots: Boots) -> None:
     async_expose_entity(hass, conversation.DOMAIN, "switch.presso_d005", True)
     context = llm.LLMContext(

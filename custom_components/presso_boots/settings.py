@@ -166,16 +166,20 @@ class SessionLimits:
         return legs, zones
 
     def start_values(self, data: PressoData, request: StartRequest) -> tuple[int, int, int, int]:
-        """START's program, pressure, duration and legs: what was asked for, checked."""
-        program, pressure = request.get("program"), request.get("pressure")
-        duration, legs = request.get("duration"), request.get("legs")
-        if legs:
+        """START's program, pressure, duration and legs: what was asked for, checked.
+
+        Only a value left out (None) keeps the boots' setting; anything given, 0
+        included (voice hears "0.6" as 0), is checked like any other.
+        """
+        program, mmhg = request.get("program"), request.get("pressure")
+        minutes, legs = request.get("duration"), request.get("legs")
+        if legs is not None:
             self.check_zones(legs, data.zones or self.info.all_zones)
         return (
-            self.check_program(program) if program else 0,
-            self.check_pressure(pressure) if pressure else self.safe_pressure(data.pressure),
-            self.check_duration(duration) if duration else self.safe_duration(data.duration),
-            legs or 0,
+            0 if program is None else self.check_program(program),
+            self.safe_pressure(data.pressure) if mmhg is None else self.check_pressure(mmhg),
+            self.safe_duration(data.duration) if minutes is None else self.check_duration(minutes),
+            0 if legs is None else legs,
         )
 
     def safe_pressure(self, current: int | None) -> int:
