@@ -138,7 +138,7 @@ async def test_check_session_answers_in_the_closest_language_it_knows(
 ) -> None:
     """A dialect gets its language; a tag that names no language (a NUL, a path) HA's own."""
     answers = {}
-    for language in ("es-ES", "ES", "en\x00", "../strings", "xx", "*"):
+    for language in ("es-ES", "ES", "es-419", "en\x00", "../strings", "xx", "*"):
         response = await hass.services.async_call(
             DOMAIN, "check_session",
             {"device_id": boots.device_id, "pressure": 70, "language": language},
@@ -148,6 +148,6 @@ async def test_check_session_answers_in_the_closest_language_it_knows(
         assert response["allowed"] is False
         answers[language] = str(response["message"])
     assert answers["es-ES"].startswith("Plan de inicio suave, sesión 1 de 7")
-    assert answers["ES"] == answers["es-ES"]
+    assert answers["ES"] == answers["es-419"] == answers["es-ES"]
     assert answers["en\x00"].startswith("Gentle start plan, session 1 of 7")
     assert answers["../strings"] == answers["xx"] == answers["*"] == answers["en\x00"]

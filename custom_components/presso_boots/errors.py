@@ -5,11 +5,10 @@ from __future__ import annotations
 from homeassistant.const import MATCH_ALL
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
-from homeassistant.generated.languages import LANGUAGES
 from homeassistant.helpers.translation import async_get_translations
 from homeassistant.util.language import matches
 
-from .const import DOMAIN
+from .const import DOMAIN, TRANSLATED_LANGUAGES
 from .presso_ble import (
     AuthenticationError,
     CommandRejectedError,
@@ -63,13 +62,15 @@ def to_ha_error(err: PressoError, name: str) -> HomeAssistantError:
 
 
 def _language(hass: HomeAssistant, requested: str | None) -> str:
-    """The language Home Assistant knows that best matches ``requested`` (es-ES: es).
+    """Our translation closest to ``requested``, else to Home Assistant's language.
 
-    Anything else (an unknown tag, a path, a NUL) is Home Assistant's own language:
-    the request never names a translation file.
+    es-ES and es-419 get es; an unknown tag, a path or a NUL gets the fallback
+    (English last): the request never names a translation file.
     """
-    found = matches(requested, LANGUAGES) if requested and requested != MATCH_ALL else []
-    return found[0] if found else hass.config.language
+    for wanted in (requested, hass.config.language):
+        if wanted and wanted != MATCH_ALL and (found := matches(wanted, TRANSLATED_LANGUAGES)):
+            return found[0]
+    return "en"
 
 
 async def async_words(hass: HomeAssistant, language: str | None, err: HomeAssistantError) -> str:
