@@ -10,6 +10,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
+from homeassistant.setup import async_setup_component
 
 from custom_components.presso_boots.const import DOMAIN
 from presso_sim import SimulatedBoots
@@ -175,6 +176,28 @@ async def test_a_number_set_to_nan_is_refused_in_words(hass: HomeAssistant, pro:
         "number", "set_value", {"entity_id": f"number.{P}_pressure", "value": 84.6}, blocking=True
     )
     assert pro.device.settings.pressure == 85  # a fraction still goes to the whole mmHg
+
+
+@pytest.mark.usefixtures("no_errors_logged")
+async def test_update_entity_keeps_what_the_boots_pushed(hass: HomeAssistant, pro: Boots) -> None:
+    """Home Assistant's update entity action on the boots' entities: no error, no change."""
+    assert await async_setup_component(hass, "homeassistant", {})
+    entities = [
+        f"switch.{P}",
+        f"number.{P}_pressure",
+        f"sensor.{P}_battery",
+        f"button.{P}_pause_session",
+    ]
+    before = [hass.states.get(entity_id) for entity_id in entities]
+    for _ in range(2):  # the second within the coordinator's debounce
+        await hass.services.async_call(
+            "homeassistant", "update_entity", {"entity_id": entities}, blocking=True
+        )
+    await hass.async_block_till_done()
+    after = [hass.states.get(entity_id) for entity_id in entities]
+    assert [s.state if s else None for s in after] == [s.state if s else None for s in before]
+    assert pro.coordinator.last_update_success
+    assert pro.device.central is None  # nothing asked of the boots
 
 
 async def test_unsupported_program_on_a_go4(hass: HomeAssistant, proxy: VirtualProxy) -> None:
