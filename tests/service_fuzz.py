@@ -262,8 +262,10 @@ def _entity_call(
         st.sampled_from(ours).map(str.upper) | st.sampled_from(wrong),
         TARGET_JUNK,
     ).map(lambda entity_id: ({"entity_id": entity_id}, True))
+    # Home Assistant's own update_entity raises KeyError without a target: not ours
+    untargeted: list[dict[str, Any]] = [] if domain == "homeassistant" else [{}]
     several = st.sampled_from(
-        [{"entity_id": "all"}, {"entity_id": ours}, {"device_id": targets.boots}, {}]
+        [{"entity_id": "all"}, {"entity_id": ours}, {"device_id": targets.boots}, *untargeted]
     ).map(lambda target: (target, False))
     required = {k: weighted((8, v), (1, st.just(MISSING))) for k, v in fields.items()}
     return st.builds(
@@ -275,7 +277,8 @@ def _entity_call(
 
 
 def entity_services(targets: Targets) -> st.SearchStrategy[Call]:
-    """number.set_value, select's services, switch's and button.press on the boots."""
+    """number.set_value, select's services, switch's and button.press on the boots, and
+    Home Assistant's own entity services (update any entity; turn the switches)."""
     chambers = [k for k in targets.entities if k.startswith("chamber_")]
     set_value, select_option = "number.set_value", "select.select_option"
     return weighted(
@@ -294,6 +297,11 @@ def entity_services(targets: Targets) -> st.SearchStrategy[Call]:
                          ["session", *chambers], "input_boolean", {})),
         (1, _entity_call(targets, "button.press", ["press"],
                          ["pause", "resume", "finish_plan", "restart_plan"], "input_button", {})),
+        (1, _entity_call(targets, "homeassistant.update_entity", ["update_entity"],
+                         sorted(targets.entities), "input_boolean", {})),
+        (1, _entity_call(targets, "homeassistant.turn_on/off/toggle",
+                         ["turn_on", "turn_off", "toggle"], ["session", *chambers],
+                         "input_boolean", {})),
     )  # fmt: skip
 
 
