@@ -9,6 +9,7 @@ from typing import Any
 
 import yaml
 
+from custom_components.presso_boots.const import TRANSLATED_LANGUAGES
 from scripts.translations import render_english
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -86,6 +87,11 @@ def test_spanish_has_every_string_with_the_same_placeholders() -> None:
     for key, text in en.items():
         assert set(placeholder.findall(text)) == set(placeholder.findall(es[key])), key
         assert "[%key:" not in es[key], key
+
+
+def test_translated_languages_are_the_translation_files() -> None:
+    files = sorted(p.stem for p in (PACKAGE / "translations").glob("*.json"))
+    assert files == sorted(TRANSLATED_LANGUAGES)
 
 
 def test_translation_keys_used_in_code_exist() -> None:

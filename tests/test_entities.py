@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
+from homeassistant.setup import async_setup_component
 
 from custom_components.presso_boots.const import DOMAIN
 from presso_sim import SimulatedBoots
@@ -152,6 +155,49 @@ async def test_bad_values_are_translated_errors_and_change_nothing(
     assert err.value.translation_key == "zones_empty"
     assert pro.device.settings.zones == 0x80
     assert pro.device.counters.sessions_started == 0
+
+
+async def test_a_number_set_to_nan_is_refused_in_words(hass: HomeAssistant, pro: Boots) -> None:
+    """Home Assistant's range check lets NaN through to the entity: the limits refuse it."""
+    for entity_id, key, text in (
+        (f"number.{P}_pressure", "pressure_invalid",
+         "nan mmHg is not a pressure these boots accept: use 20-120 mmHg in steps of 5"),
+        (f"number.{P}_session_length", "duration_invalid",
+         "nan minutes is not a session length you allow: use 5-60 minutes in steps of 5"),
+    ):  # fmt: skip
+        with pytest.raises(ServiceValidationError) as err:
+            await hass.services.async_call(
+                "number", "set_value", {"entity_id": entity_id, "value": math.nan}, blocking=True
+            )
+        assert err.value.translation_key == key
+        assert str(err.value) == text
+    assert pro.device.central is None  # refused before connecting
+    await hass.services.async_call(
+        "number", "set_value", {"entity_id": f"number.{P}_pressure", "value": 84.6}, blocking=True
+    )
+    assert pro.device.settings.pressure == 85  # a fraction still goes to the whole mmHg
+
+
+@pytest.mark.usefixtures("no_errors_logged")
+async def test_update_entity_keeps_what_the_boots_pushed(hass: HomeAssistant, pro: Boots) -> None:
+    """Home Assistant's update entity action on the boots' entities: no error, no change."""
+    assert await async_setup_component(hass, "homeassistant", {})
+    entities = [
+        f"switch.{P}",
+        f"number.{P}_pressure",
+        f"sensor.{P}_battery",
+        f"button.{P}_pause_session",
+    ]
+    before = [hass.states.get(entity_id) for entity_id in entities]
+    for _ in range(2):  # the second within the coordinator's debounce
+        await hass.services.async_call(
+            "homeassistant", "update_entity", {"entity_id": entities}, blocking=True
+        )
+    await hass.async_block_till_done()
+    after = [hass.states.get(entity_id) for entity_id in entities]
+    assert [s.state if s else None for s in after] == [s.state if s else None for s in before]
+    assert pro.coordinator.last_update_success
+    assert pro.device.central is None  # nothing asked of the boots
 
 
 async def test_unsupported_program_on_a_go4(hass: HomeAssistant, proxy: VirtualProxy) -> None:

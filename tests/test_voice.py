@@ -66,6 +66,24 @@ async def test_intents_start_within_the_limits_and_answer_refusals_in_words(
     assert response.speech["plain"]["speech"] == "15 minutes left in the leg session."
 
 
+async def test_a_start_at_zero_is_refused_not_taken_as_the_boots_setting(
+    hass: HomeAssistant, boots: Boots
+) -> None:
+    """Voice hears "0.6" as 0: a value given, checked like any other (only a value left
+    out keeps the boots' setting)."""
+
+    def slots(**values: Any) -> dict[str, Any]:
+        return {key: {"value": value} for key, value in values.items()}
+
+    for values, words in (
+        ({"pressure": 0.6, "minutes": 15}, "0 mmHg is not a pressure these boots accept"),
+        ({"pressure": 40, "minutes": 0}, "0 minutes is not a session length you allow"),
+    ):
+        with pytest.raises(intent.IntentHandleError, match=words):
+            await intent.async_handle(hass, "test", INTENT_START, slots(**values))
+    assert boots.device.counters.sessions_started == 0
+
+
 async def test_the_intents_are_tools_for_llm_agents(hass: HomeAssistant, boots: Boots) -> None:
     async_expose_entity(hass, conversation.DOMAIN, "switch.presso_d005", True)
     context = llm.LLMContext(
@@ -113,3 +131,23 @@ async def test_voice_blueprint_in_english_and_spanish(hass: HomeAssistant, boots
     await boots.run(5)
     assert boots.device.state == 0
     assert await _say(hass, "pause my leg session") == "No leg session is running."
+
+
+async def test_check_session_answers_in_the_closest_language_it_knows(
+    hass: HomeAssistant, boots: Boots
+) -> None:
+    """A dialect gets its language; a tag that names no language (a NUL, a path) HA's own."""
+    answers = {}
+    for language in ("es-ES", "ES", "es-419", "en\x00", "../strings", "xx", "*"):
+        response = await hass.services.async_call(
+            DOMAIN, "check_session",
+            {"device_id": boots.device_id, "pressure": 70, "language": language},
+            blocking=True, return_response=True,
+        )  # fmt: skip
+        assert response is not None
+        assert response["allowed"] is False
+        answers[language] = str(response["message"])
+    assert answers["es-ES"].startswith("Plan de inicio suave, sesión 1 de 7")
+    assert answers["ES"] == answers["es-419"] == answers["es-ES"]
+    assert answers["en\x00"].startswith("Gentle start plan, session 1 of 7")
+    assert answers["../strings"] == answers["xx"] == answers["*"] == answers["en\x00"]

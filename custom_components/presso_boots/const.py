@@ -6,6 +6,8 @@ from datetime import timedelta
 from typing import Final
 
 DOMAIN: Final = "presso_boots"
+#: The languages of ``translations/`` (voice and check_session answer in the closest).
+TRANSLATED_LANGUAGES: Final = ("en", "es")
 
 CONF_MAX_PRESSURE: Final = "max_pressure"
 CONF_MAX_DURATION: Final = "max_duration"

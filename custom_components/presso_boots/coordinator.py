@@ -257,14 +257,14 @@ class PressoCoordinator(DataUpdateCoordinator[PressoData]):
         values = self.check_start(**request)
         await self.link.async_command(lambda client: client.start(*values, 0))
 
-    async def async_set_pressure(self, pressure: int) -> None:
+    async def async_set_pressure(self, value: float) -> None:
         """Change the target pressure."""
-        pressure = self.limits.check_pressure(pressure)
+        pressure = self.limits.check_pressure(value)
         await self.link.async_command(lambda client: client.set_pressure(pressure))
 
-    async def async_set_duration(self, minutes: int) -> None:
+    async def async_set_duration(self, value: float) -> None:
         """Change the session length."""
-        minutes = self.limits.check_duration(minutes)
+        minutes = self.limits.check_duration(value)
         await self.link.async_command(lambda client: client.set_duration(minutes))
 
     async def async_set_program(self, program: int) -> None:

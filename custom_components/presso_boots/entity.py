@@ -35,3 +35,10 @@ class PressoEntity(CoordinatorEntity[PressoCoordinator]):
     def available(self) -> bool:
         """Heard recently over the radio, or connected."""
         return self.coordinator.available
+
+    async def async_update(self) -> None:
+        """Nothing to fetch: the boots push every change (advertisements, notifications).
+
+        Home Assistant's update entity action lands here; the coordinator has no
+        update method, so a refresh would raise NotImplementedError.
+        """

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from homeassistant.const import MATCH_ALL
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.translation import async_get_translations
+from homeassistant.util.language import matches
 
-from .const import DOMAIN
+from .const import DOMAIN, TRANSLATED_LANGUAGES
 from .presso_ble import (
     AuthenticationError,
     CommandRejectedError,
@@ -59,12 +61,22 @@ def to_ha_error(err: PressoError, name: str) -> HomeAssistantError:
     )
 
 
+def _language(hass: HomeAssistant, requested: str | None) -> str:
+    """Our translation closest to ``requested``, else to Home Assistant's language.
+
+    es-ES and es-419 get es; an unknown tag, a path or a NUL gets the fallback
+    (English last): the request never names a translation file.
+    """
+    for wanted in (requested, hass.config.language):
+        if wanted and wanted != MATCH_ALL and (found := matches(wanted, TRANSLATED_LANGUAGES)):
+            return found[0]
+    return "en"
+
+
 async def async_words(hass: HomeAssistant, language: str | None, err: HomeAssistantError) -> str:
     """A refusal said in the user's language (voice and the check action answer with it)."""
     if err.translation_domain != DOMAIN or err.translation_key is None:
         return str(err)
-    texts = await async_get_translations(
-        hass, language or hass.config.language, "exceptions", {DOMAIN}
-    )
+    texts = await async_get_translations(hass, _language(hass, language), "exceptions", {DOMAIN})
     text = texts.get(f"component.{DOMAIN}.exceptions.{err.translation_key}.message")
     return text.format(**(err.translation_placeholders or {})) if text else str(err)

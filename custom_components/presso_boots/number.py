@@ -28,7 +28,7 @@ class PressoNumberDescription(NumberEntityDescription):
 
     value_fn: Callable[[PressoCoordinator], int | None]
     range_fn: Callable[[SessionLimits], tuple[int, int, int]]
-    set_fn: Callable[[PressoCoordinator, int], Awaitable[None]]
+    set_fn: Callable[[PressoCoordinator, float], Awaitable[None]]
 
 
 NUMBERS = (
@@ -93,5 +93,5 @@ class PressoNumber(PressoEntity, NumberEntity):
         return self.entity_description.value_fn(self.coordinator)
 
     async def async_set_native_value(self, value: float) -> None:
-        """Send the new setting (checked against the limits first)."""
-        await self.entity_description.set_fn(self.coordinator, round(value))
+        """Send the new setting (checked, and rounded to a whole unit, by the limits first)."""
+        await self.entity_description.set_fn(self.coordinator, value)

@@ -7,6 +7,7 @@ cap, or above today's step of the gentle start plan, reaches the wire.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, TypedDict
@@ -36,6 +37,17 @@ def _invalid(key: str, **placeholders: object) -> ServiceValidationError:
         translation_key=key,
         translation_placeholders={k: str(v) for k, v in placeholders.items()},
     )
+
+
+def _whole(key: str, name: str, value: float, *, low: int, high: int, step: int) -> int:
+    """The value to the nearest whole unit; ``key`` for NaN or an infinity.
+
+    A number entity hands over a float (its unit conversion leaves fractions, and
+    Home Assistant's range check lets NaN through); actions and voice hand over ints.
+    """
+    if isinstance(value, int) or math.isfinite(value):
+        return round(value)
+    raise _invalid(key, **{name: value}, min=low, max=high, step=step)
 
 
 def _check_grid(key: str, name: str, value: int, *, low: int, high: int, step: int) -> int:
@@ -119,27 +131,25 @@ class SessionLimits:
         """Lowest target the device accepts."""
         return self.info.pressure_min
 
-    def check_pressure(self, pressure: int) -> int:
-        """The pressure if it is allowed; a translated error otherwise."""
+    def check_pressure(self, value: float) -> int:
+        """The pressure, to the whole mmHg, if it is allowed; a translated error otherwise."""
+        info = self.info
+        grid = {"low": info.pressure_min, "high": self.max_pressure, "step": info.pressure_step}
+        pressure = _whole("pressure_invalid", "pressure", value, **grid)
         if pressure > self.cap:
             raise _invalid("pressure_above_cap", pressure=pressure, cap=self.cap)
         if self.plan and pressure > self.max_pressure:
             raise self._above_plan("pressure_above_plan", pressure, self.max_pressure)
-        info = self.info
-        return _check_grid(
-            "pressure_invalid", "pressure", pressure,
-            low=info.pressure_min, high=self.max_pressure, step=info.pressure_step,
-        )  # fmt: skip
+        return _check_grid("pressure_invalid", "pressure", pressure, **grid)
 
-    def check_duration(self, minutes: int) -> int:
-        """The duration if it is allowed."""
+    def check_duration(self, value: float) -> int:
+        """The duration, to the whole minute, if it is allowed."""
         info = self.info
+        grid = {"low": info.duration_min, "high": self.max_duration, "step": info.duration_step}
+        minutes = _whole("duration_invalid", "duration", value, **grid)
         if self.plan and self.max_duration < minutes <= self.longest:
             raise self._above_plan("duration_above_plan", minutes, self.max_duration)
-        return _check_grid(
-            "duration_invalid", "duration", minutes,
-            low=info.duration_min, high=self.max_duration, step=info.duration_step,
-        )  # fmt: skip
+        return _check_grid("duration_invalid", "duration", minutes, **grid)
 
     def check_program(self, program: int) -> int:
         """The program id if the device supports it."""
@@ -156,16 +166,20 @@ class SessionLimits:
         return legs, zones
 
     def start_values(self, data: PressoData, request: StartRequest) -> tuple[int, int, int, int]:
-        """START's program, pressure, duration and legs: what was asked for, checked."""
-        program, pressure = request.get("program"), request.get("pressure")
-        duration, legs = request.get("duration"), request.get("legs")
-        if legs:
+        """START's program, pressure, duration and legs: what was asked for, checked.
+
+        Only a value left out (None) keeps the boots' setting; anything given, 0
+        included (voice hears "0.6" as 0), is checked like any other.
+        """
+        program, mmhg = request.get("program"), request.get("pressure")
+        minutes, legs = request.get("duration"), request.get("legs")
+        if legs is not None:
             self.check_zones(legs, data.zones or self.info.all_zones)
         return (
-            self.check_program(program) if program else 0,
-            self.check_pressure(pressure) if pressure else self.safe_pressure(data.pressure),
-            self.check_duration(duration) if duration else self.safe_duration(data.duration),
-            legs or 0,
+            0 if program is None else self.check_program(program),
+            self.safe_pressure(data.pressure) if mmhg is None else self.check_pressure(mmhg),
+            self.safe_duration(data.duration) if minutes is None else self.check_duration(minutes),
+            0 if legs is None else legs,
         )
 
     def safe_pressure(self, current: int | None) -> int:
