@@ -158,6 +158,8 @@ async def test_diagnostics_are_redacted(
     text = str(diagnostics)
     assert PRO not in text
     assert "PRO00008" not in text
+    assert b"PRO00008".hex(" ") not in text  # nor in HELLO's answer among the recent frames
+    assert any("serial and nonce redacted" in frame[1] for frame in diagnostics["recent_frames"])
     assert diagnostics["entry"]["data"]["address"] == "**REDACTED**"
     assert diagnostics["device"]["model"] == "Presso Pro 8"
     assert diagnostics["connection"]["connects"] == 1

@@ -376,7 +376,15 @@ class PressoClient:
         await self._execute(SetTelemetry(interval))
 
 
+#: HELLO's answer up to the firmware version (status, envelope, programs, firmware); the
+#: serial number and the nonce after it stay out of the recent frames (diagnostics).
+_HELLO_SHOWN = 16
+
+
 def _describe(seq: int, frame_type: int, payload: bytes) -> str:
     if frame_type == CommandType.AUTH:
         return f"seq={seq} type=0x{frame_type:02x} <proof redacted>"
+    if frame_type == CommandType.HELLO | RESPONSE_BIT and len(payload) > _HELLO_SHOWN:
+        shown = payload[:_HELLO_SHOWN].hex(" ")
+        return f"seq={seq} type=0x{frame_type:02x} {shown} <serial and nonce redacted>"
     return f"seq={seq} type=0x{frame_type:02x} {payload.hex(' ')}".rstrip()
