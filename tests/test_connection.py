@@ -167,6 +167,48 @@ async def test_stop_keeps_trying_while_the_link_is_down(hass: HomeAssistant, duo
     assert duo.state(SWITCH) == "off"
 
 
+async def _stop_while_unreachable(hass: HomeAssistant, duo: Boots) -> None:
+    """A session runs; the boots go out of range; the user's stop cannot land yet."""
+    await hass.services.async_call(DOMAIN_SWITCH, "turn_on", {"entity_id": SWITCH}, blocking=True)
+    duo.faults.out_of_range = True
+    duo.proxy.radio.drop_link(DUO)
+    await duo.handed_over()
+    await hass.async_block_till_done()
+    with pytest.raises(HomeAssistantError) as err:
+        await hass.services.async_call(
+            DOMAIN_SWITCH, "turn_off", {"entity_id": SWITCH}, blocking=True
+        )
+    assert err.value.translation_key == "stop_pending"
+
+
+async def test_a_pending_stop_survives_a_reload(hass: HomeAssistant, duo: Boots) -> None:
+    """Saving the options (or a restart) reloads the entry: the stop still lands."""
+    await _stop_while_unreachable(hass, duo)
+    await hass.config_entries.async_reload(duo.entry_id)
+    await hass.async_block_till_done()
+    assert duo.device.state == SessionState.RUNNING
+    duo.faults.out_of_range = False
+    await duo.advertise()  # heard again, still in a session: the stop goes on
+    await _wait_for(lambda: duo.device.state != SessionState.RUNNING, seconds=10)
+    await duo.run(5)
+    assert duo.state(SWITCH) == "off"
+    assert duo.entry is not None
+    assert "stop_pending" not in duo.entry.data  # nothing left for the next session
+
+
+async def test_a_session_started_after_a_pending_stop_is_not_stopped(
+    hass: HomeAssistant, duo: Boots
+) -> None:
+    await _stop_while_unreachable(hass, duo)
+    duo.faults.out_of_range = False
+    await duo.advertise()
+    await hass.services.async_call(DOMAIN_SWITCH, "turn_on", {"entity_id": SWITCH}, blocking=True)
+    await asyncio.sleep(3)  # longer than the stop's retry delay (1 s, then 2 s)
+    await duo.run(5)
+    assert duo.device.state == SessionState.RUNNING
+    assert duo.state(SWITCH) == "on"
+
+
 async def test_a_stop_whose_link_breaks_while_subscribing_still_lands(
     hass: HomeAssistant, duo: Boots
 ) -> None:

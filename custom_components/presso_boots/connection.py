@@ -25,6 +25,7 @@ from homeassistant.helpers.event import async_call_later
 from . import repairs
 from .const import (
     CONF_IDLE_DISCONNECT,
+    CONF_STOP_PENDING,
     DEFAULT_IDLE_DISCONNECT,
     RECONNECT_BACKOFF,
     TELEMETRY_INTERVAL,
@@ -226,6 +227,9 @@ class BootsLink:
         """Connect (with backoff) to follow a session the boots are running."""
         if self._pin_refused:
             return  # background retries would lock the PIN out; wait for reauth
+        if self.stop_pending:  # asked for before a reload or restart: still wanted
+            self.async_keep_stopping()
+            return
         if self._follow_task and not self._follow_task.done():
             return
         self._follow_task = self.entry.async_create_background_task(
@@ -235,9 +239,35 @@ class BootsLink:
     async def _follow_session(self) -> None:
         await self._while_session_active(self.async_ensure_connected, first_delay=0.0)
 
+    @property
+    def stop_pending(self) -> bool:
+        """A stop the user asked for has not landed yet (kept in the entry over reloads)."""
+        return bool(self.entry.data.get(CONF_STOP_PENDING))
+
+    @callback
+    def note_session_over(self) -> None:
+        """The boots are not in a session: a pending stop has nothing left to do."""
+        self._set_stop_pending(False)
+
+    @callback
+    def async_cancel_stop(self) -> None:
+        """The user started a session: a stop still retrying must not end it."""
+        if self._stop_task:
+            self._stop_task.cancel()
+        self._set_stop_pending(False)
+
+    def _set_stop_pending(self, pending: bool) -> None:
+        if self.stop_pending == pending:
+            return
+        data = {k: v for k, v in self.entry.data.items() if k != CONF_STOP_PENDING}
+        self.hass.config_entries.async_update_entry(
+            self.entry, data={**data, CONF_STOP_PENDING: True} if pending else data
+        )
+
     @callback
     def async_keep_stopping(self) -> None:
         """Retry STOP in the background, through reconnects, until the session ends."""
+        self._set_stop_pending(True)
         if self._stop_task and not self._stop_task.done():
             return
         self._stop_task = self.entry.async_create_background_task(
@@ -251,6 +281,8 @@ class BootsLink:
 
         if await self._while_session_active(stop, first_delay=RECONNECT_BACKOFF[0]):
             _LOGGER.info("%s: stop landed", self.name)
+        if not self._state().session_active:
+            self._set_stop_pending(False)
 
     async def _while_session_active(
         self, attempt: Callable[[], Awaitable[None]], first_delay: float

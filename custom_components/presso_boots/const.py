@@ -15,6 +15,8 @@ CONF_IDLE_DISCONNECT: Final = "idle_disconnect"
 CONF_SAFETY_ACKNOWLEDGED: Final = "safety_acknowledged"
 #: Legs and chambers in use as last read over the link (not in advertisements).
 CONF_LAST_ZONES: Final = "last_zones"
+#: A stop the user asked for has not landed yet: kept over reloads and restarts.
+CONF_STOP_PENDING: Final = "stop_pending"
 
 #: Routine options (``routine.py``): gentle start plan, rest and daily limit.
 CONF_GENTLE_START: Final = "gentle_start"

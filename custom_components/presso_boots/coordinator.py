@@ -10,6 +10,7 @@ Two paths run through it, top to bottom:
 from __future__ import annotations
 
 import logging
+import time
 from typing import Unpack
 
 from bleak.backends.device import BLEDevice
@@ -78,6 +79,7 @@ class PressoCoordinator(DataUpdateCoordinator[PressoData]):
         self.advertisement: Advertisement | None = None
         self.available_by_radio = False
         self._reported_unavailable = False
+        self._started_at = 0.0
 
     # --- lifecycle -----------------------------------------------------------------
 
@@ -85,6 +87,7 @@ class PressoCoordinator(DataUpdateCoordinator[PressoData]):
     def async_start(self) -> CALLBACK_TYPE:
         """Listen to advertisements; never waits for the boots."""
         entry = self.config_entry
+        self._started_at = time.monotonic()
         if info := bluetooth.async_last_service_info(self.hass, self.address, connectable=False):
             self._async_on_advertisement(info, bluetooth.BluetoothChange.ADVERTISEMENT)
         entry.async_on_unload(
@@ -156,6 +159,8 @@ class PressoCoordinator(DataUpdateCoordinator[PressoData]):
             self.events.report_missed_end(old, self.data)
         if adv.session_active and not self.connected:
             self.link.async_follow_session()
+        elif not adv.session_active and service_info.time >= self._started_at:
+            self.link.note_session_over()  # heard now, not a cached one from before setup
         if changed:
             self.async_update_listeners()
 
@@ -182,6 +187,8 @@ class PressoCoordinator(DataUpdateCoordinator[PressoData]):
         new = merge_status(self.data, status, dt_util.utcnow())
         if self._commit(new):
             self.async_update_listeners()
+        if not new.session_active:
+            self.link.note_session_over()
         self.link.settle()
 
     def _on_event(self, event: Event) -> None:
@@ -256,6 +263,7 @@ class PressoCoordinator(DataUpdateCoordinator[PressoData]):
         """Start a session with values that passed ``check_start``."""
         values = self.check_start(**request)
         await self.link.async_command(lambda client: client.start(*values, 0))
+        self.link.async_cancel_stop()
 
     async def async_set_pressure(self, value: float) -> None:
         """Change the target pressure."""
