@@ -47,6 +47,9 @@ class LinkFaults:
     corrupt_to_host: int = 0
     truncate_to_host: int = 0
     response_delay: float = 0.0
+    connection_interval: float = 0.0
+    """Each frame to the host in its own connection event, this long after the one before
+    (a real radio: 7.5-50 ms); 0 hands a burst over in one go."""
     loss_rate: float = 0.0
     disconnect_on_command: int | None = None
     """Drop the link when a command of this type arrives."""
@@ -231,12 +234,13 @@ class SimLinkClient(BaseBleakClient):
             faults.truncate_to_host -= 1
             frame = frame[: max(1, len(frame) // 2)]
         delay = faults.latency + (faults.response_delay if frame[1] else 0.0)
+        gap = max(faults.connection_interval, 1e-6)
         loop = asyncio.get_running_loop()
         for chunk in split_for_mtu(frame, faults.mtu):
-            if delay <= 0:
+            if delay <= 0 and not faults.connection_interval:
                 loop.call_soon(self._hand_over, chunk)
                 continue
-            when = max(loop.time() + delay, self._last_delivery + 1e-6)
+            when = max(loop.time() + delay, self._last_delivery + gap)
             self._last_delivery = when
             handle = loop.call_at(when, self._hand_over, chunk)
             self._in_flight.add(handle)

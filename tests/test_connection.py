@@ -105,6 +105,16 @@ async def test_reconnects_after_a_drop_mid_session(hass: HomeAssistant, duo: Boo
     assert int(duo.state("sensor.presso_d005_left_chamber_1")) >= 0
 
 
+async def test_a_session_started_over_a_cold_link_gets_its_telemetry(
+    hass: HomeAssistant, duo: Boots
+) -> None:
+    """START's answer and the STATUS saying "running" come in separate connection events."""
+    duo.faults.connection_interval = 0.03
+    await hass.services.async_call(DOMAIN_SWITCH, "turn_on", {"entity_id": SWITCH}, blocking=True)
+    await duo.run(3)
+    assert duo.device.telemetry_interval == 10  # chamber pressures every second: the card is live
+
+
 async def test_session_started_on_the_buttons_is_followed(hass: HomeAssistant, duo: Boots) -> None:
     duo.device.press_button("start")
     await duo.advertise()

@@ -44,6 +44,7 @@ from .presso_ble import (
     PressoError,
     SessionState,
 )
+from .stored import async_remember
 
 if TYPE_CHECKING:
     from .coordinator import PressoConfigEntry
@@ -151,9 +152,14 @@ class BootsLink:
         allocations = [p.scanner.get_allocations() for p in paths]
         return bool(allocations) and all(a is not None and a.free == 0 for a in allocations)
 
-    async def async_ensure_telemetry(self) -> None:
-        """Chamber pressures every second while a session runs; asked once per link."""
-        if self._state().session_active and self.client.is_connected and not self._telemetry_on:
+    async def async_ensure_telemetry(self, *, session_starting: bool = False) -> None:
+        """Chamber pressures every second while a session runs; asked once per link.
+
+        ``session_starting``: START was just answered; the STATUS saying so may not have
+        arrived yet (it comes in a later connection event).
+        """
+        active = session_starting or self._state().session_active
+        if active and self.client.is_connected and not self._telemetry_on:
             await self.client.set_telemetry(TELEMETRY_INTERVAL)
             self._telemetry_on = True
 
@@ -257,12 +263,7 @@ class BootsLink:
         self._set_stop_pending(False)
 
     def _set_stop_pending(self, pending: bool) -> None:
-        if self.stop_pending == pending:
-            return
-        data = {k: v for k, v in self.entry.data.items() if k != CONF_STOP_PENDING}
-        self.hass.config_entries.async_update_entry(
-            self.entry, data={**data, CONF_STOP_PENDING: True} if pending else data
-        )
+        async_remember(self.hass, self.entry, CONF_STOP_PENDING, True if pending else None)
 
     @callback
     def async_keep_stopping(self) -> None:

@@ -44,6 +44,7 @@ from .presso_ble import (
 from .routine import Routine
 from .session_events import SessionEvents, SessionListener, ended_by_boots
 from .settings import SessionLimits, StartRequest
+from .stored import async_remember
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -221,27 +222,17 @@ class PressoCoordinator(DataUpdateCoordinator[PressoData]):
         self.data = new
         if new.fault != old.fault:
             repairs.async_update_fault_issue(self.hass, self.config_entry, new.fault)
-        if new.legs is not None and (new.legs, new.zones) != (old.legs, old.zones):
-            self._remember_zones(new.legs, new.zones)
+        if new.legs is not None:  # advertisements omit them: kept for the next start
+            last = {"legs": new.legs, "zones": new.zones}
+            async_remember(self.hass, self.config_entry, CONF_LAST_ZONES, last)
         return True
-
-    def _remember_zones(self, legs: int, zones: int | None) -> None:
-        """Keep the legs and chambers in use over restarts (advertisements omit them)."""
-        last = {"legs": legs, "zones": zones}
-        if self.config_entry.data.get(CONF_LAST_ZONES) != last:
-            self.hass.config_entries.async_update_entry(
-                self.config_entry, data={**self.config_entry.data, CONF_LAST_ZONES: last}
-            )
 
     def _remember_info(self, info: DeviceInfo) -> None:
         if info_to_dict(info) == self.config_entry.data[CONF_DEVICE]:
             return
         self.info = info
         self.limits = self._build_limits()
-        self.hass.config_entries.async_update_entry(
-            self.config_entry,
-            data={**self.config_entry.data, CONF_DEVICE: info_to_dict(info)},
-        )
+        async_remember(self.hass, self.config_entry, CONF_DEVICE, info_to_dict(info))
 
     def _build_limits(self) -> SessionLimits:
         options = self.config_entry.options
@@ -262,7 +253,12 @@ class PressoCoordinator(DataUpdateCoordinator[PressoData]):
     async def async_start_session(self, **request: Unpack[StartRequest]) -> None:
         """Start a session with values that passed ``check_start``."""
         values = self.check_start(**request)
-        await self.link.async_command(lambda client: client.start(*values, 0))
+
+        async def start(client: PressoClient) -> None:
+            await client.start(*values, 0)
+            await self.link.async_ensure_telemetry(session_starting=True)
+
+        await self.link.async_command(start)
         self.link.async_cancel_stop()
 
     async def async_set_pressure(self, value: float) -> None:
