@@ -94,3 +94,22 @@ def no_errors_logged(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
         )
     ]
     assert not bad, [f"{r.name}: {r.getMessage()}" for r in bad]
+
+
+@pytest.fixture
+def writes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every state write of a presso_boots entity (changed or not), by entity id."""
+    from homeassistant.helpers.entity import Entity
+
+    from custom_components.presso_boots.const import DOMAIN
+
+    written: list[str] = []
+    original = Entity.async_write_ha_state
+
+    def counting(self: Entity) -> None:
+        if self.platform is not None and self.platform.platform_name == DOMAIN:
+            written.append(self.entity_id)
+        original(self)
+
+    monkeypatch.setattr(Entity, "async_write_ha_state", counting)
+    return written

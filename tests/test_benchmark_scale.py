@@ -24,11 +24,9 @@ from datetime import timedelta
 
 import pytest
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers.entity import Entity
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
-from custom_components.presso_boots.const import DOMAIN
 from custom_components.presso_boots.coordinator import PressoCoordinator
 from custom_components.presso_boots.presso_ble import SessionState
 from custom_components.presso_boots.presso_ble.const import (
@@ -107,21 +105,6 @@ def ours(monkeypatch: pytest.MonkeyPatch) -> CpuMeter:
     method = PressoCoordinator._async_on_advertisement
     monkeypatch.setattr(PressoCoordinator, "_async_on_advertisement", callback(meter.wrap(method)))
     return meter
-
-
-@pytest.fixture
-def writes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Every state write of a presso_boots entity (changed or not), by entity id."""
-    written: list[str] = []
-    original = Entity.async_write_ha_state
-
-    def counting(self: Entity) -> None:
-        if self.platform is not None and self.platform.platform_name == DOMAIN:
-            written.append(self.entity_id)
-        original(self)
-
-    monkeypatch.setattr(Entity, "async_write_ha_state", counting)
-    return written
 
 
 class VirtualHousehold:

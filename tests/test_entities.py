@@ -200,6 +200,33 @@ async def test_update_entity_keeps_what_the_boots_pushed(hass: HomeAssistant, pr
     assert pro.device.central is None  # nothing asked of the boots
 
 
+async def test_a_changing_signal_strength_wakes_only_its_sensor(
+    hass: HomeAssistant, proxy: VirtualProxy, writes: list[str]
+) -> None:
+    """In a session every advertisement differs (the time left) and its RSSI moves with it."""
+    from homeassistant.helpers import entity_registry as er
+
+    boots = Boots(hass, proxy, SimulatedBoots(PRO, 3))
+    er.async_get(hass).async_get_or_create(  # enabled, as a user who wants it would
+        "sensor", DOMAIN, f"{PRO}-rssi", suggested_object_id="presso_e008_signal_strength"
+    )
+    await boots.add_entry()
+    await boots.advertise()
+    await hass.services.async_call(
+        "switch", "turn_on", {"entity_id": "switch.presso_e008"}, blocking=True
+    )
+    await boots.run(2)
+    writes.clear()
+    for n in range(10):
+        boots.device.advance(1)
+        proxy.advertise(boots.device, rssi=-60 - n)
+        await hass.async_block_till_done()
+    # the session switch: written at most by the STATUS the boots send every 10 s
+    assert writes.count("switch.presso_e008") <= 1
+    assert writes.count("sensor.presso_e008_signal_strength") >= 10
+    assert boots.state("sensor.presso_e008_signal_strength") == "-69"
+
+
 async def test_unsupported_program_on_a_go4(hass: HomeAssistant, proxy: VirtualProxy) -> None:
     boots = Boots(hass, proxy, SimulatedBoots("C0:FF:EE:00:60:04", 1))
     await boots.add_entry()

@@ -30,7 +30,7 @@ from .const import (
     SESSION_EVENTS,
 )
 from .data import PressoData, info_from_dict, info_to_dict, merge_advertisement, merge_status
-from .live import LiveTelemetry
+from .live import LiveData
 from .presso_ble import (
     Advertisement,
     ClientCallbacks,
@@ -63,7 +63,7 @@ class PressoCoordinator(DataUpdateCoordinator[PressoData]):
         self.address: str = entry.data[CONF_ADDRESS]
         self.info = info_from_dict(entry.data[CONF_DEVICE])
         self.routine = Routine(hass, entry.entry_id, dict(entry.options), self._routine_changed)
-        self.live = LiveTelemetry(lambda: self.data)
+        self.live = LiveData(lambda: self.data)
         self.limits = self._build_limits()
         self.client = PressoClient(
             BLEDevice(self.address, entry.title, {}),
@@ -146,9 +146,8 @@ class PressoCoordinator(DataUpdateCoordinator[PressoData]):
                 _LOGGER.info("%s is available again", self.name)
         self.link.note_advertisement(adv)
         previous, self.advertisement = self.advertisement, adv
-        data = self.data
-        changed = back or data.rssi != service_info.rssi
-        data.rssi = service_info.rssi
+        changed = back
+        self.live.on_rssi(service_info.rssi)  # only the signal sensor wakes for it
         if not self.connected and (
             previous is None
             or previous.change_counter != adv.change_counter

@@ -1,9 +1,10 @@
-"""Live chamber data from TELEMETRY: every frame to the card, the pressures to chamber sensors.
+"""What changes by the second, for those who asked: TELEMETRY and the signal strength.
 
-The card's websocket subscriptions hear every frame (about 1 Hz in a session) and
-write no state. Chamber pressure sensors, disabled by default, hear the pressures at
-most every ``PRESSURE_PUBLISH_INTERVAL`` so a session stays small in the recorder;
-no other entity wakes for them. With nobody listening a frame costs a length check.
+The card's websocket subscriptions hear every TELEMETRY frame (about 1 Hz in a
+session) and write no state. Chamber pressure sensors, disabled by default, hear the
+pressures at most every ``PRESSURE_PUBLISH_INTERVAL`` so a session stays small in the
+recorder; the signal strength sensor (disabled by default) hears each new RSSI. No
+other entity wakes for either. With nobody listening a frame costs a length check.
 """
 
 from __future__ import annotations
@@ -18,13 +19,14 @@ from .data import PressoData
 from .presso_ble import Telemetry
 
 
-class LiveTelemetry:
-    """Fans one pair of boots' TELEMETRY out to who asked for it."""
+class LiveData:
+    """Fans one pair of boots' TELEMETRY and RSSI out to who asked for them."""
 
     def __init__(self, state: Callable[[], PressoData]) -> None:
         self._state = state
         self.listeners: list[Callable[[Telemetry], None]] = []
         self.pressure_listeners: list[CALLBACK_TYPE] = []
+        self.rssi_listeners: list[CALLBACK_TYPE] = []
         self._published_at = 0.0
 
     @callback
@@ -38,6 +40,21 @@ class LiveTelemetry:
         """Be called when the published chamber pressures change (at most every 15 s)."""
         self.pressure_listeners.append(update)
         return lambda: self.pressure_listeners.remove(update)
+
+    @callback
+    def async_add_rssi_listener(self, update: CALLBACK_TYPE) -> CALLBACK_TYPE:
+        """Be called when the signal strength changes (about every advertisement)."""
+        self.rssi_listeners.append(update)
+        return lambda: self.rssi_listeners.remove(update)
+
+    def on_rssi(self, rssi: int) -> None:
+        """An advertisement's signal strength."""
+        data = self._state()
+        if data.rssi == rssi:
+            return
+        data.rssi = rssi
+        for update in self.rssi_listeners:
+            update()
 
     def on_telemetry(self, telemetry: Telemetry) -> None:
         """A frame from the boots."""

@@ -19,7 +19,7 @@ from homeassistant.const import (
     UnitOfPressure,
     UnitOfTime,
 )
-from homeassistant.core import HomeAssistant
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 from homeassistant.util import dt as dt_util
@@ -27,6 +27,7 @@ from homeassistant.util import dt as dt_util
 from .const import FAULT_KEYS, LEG_NAMES, OTHER_FAULT
 from .coordinator import PressoConfigEntry, PressoCoordinator
 from .entity import PressoEntity
+from .live import LiveData
 from .presso_ble import SessionState
 
 PARALLEL_UPDATES = 0
@@ -43,7 +44,8 @@ class PressoSensorDescription(SensorEntityDescription):
     value_fn: Callable[[PressoCoordinator], StateType | datetime]
     needs_boots: bool = True
     last_reset_fn: Callable[[PressoCoordinator], datetime] | None = None
-    chamber: bool = False  # follows the throttled chamber pressures (coordinator)
+    #: Live data it follows besides the state (``live.py``), which skips other entities.
+    listen_fn: Callable[[LiveData], Callable[[CALLBACK_TYPE], CALLBACK_TYPE]] | None = None
 
 
 SENSORS = (
@@ -103,6 +105,7 @@ SENSORS = (
         entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,
         value_fn=lambda c: c.data.rssi,
+        listen_fn=lambda live: live.async_add_rssi_listener,
     ),
     # the routine (routine.py): known while the boots sleep
     PressoSensorDescription(
@@ -187,7 +190,7 @@ def _chamber(leg: int, chamber: int, chambers: int) -> PressoSensorDescription:
         suggested_display_precision=0,
         # the card shows them live over its websocket; enable one to keep its history
         entity_registry_enabled_default=False,
-        chamber=True,
+        listen_fn=lambda live: live.async_add_pressure_listener,
         value_fn=lambda c: (
             (0 if c.data.state is not None else None)
             if c.data.pressures is None or index >= len(c.data.pressures)
@@ -218,12 +221,10 @@ class PressoSensor(PressoEntity, SensorEntity):
     entity_description: PressoSensorDescription
 
     async def async_added_to_hass(self) -> None:
-        """Chamber sensors also hear the pressures, which skip every other entity."""
+        """Chamber and signal sensors also hear their live data, which skips other entities."""
         await super().async_added_to_hass()
-        if self.entity_description.chamber:
-            self.async_on_remove(
-                self.coordinator.live.async_add_pressure_listener(self.async_write_ha_state)
-            )
+        if listen := self.entity_description.listen_fn:
+            self.async_on_remove(listen(self.coordinator.live)(self.async_write_ha_state))
 
     @property
     def available(self) -> bool:
