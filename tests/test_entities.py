@@ -13,6 +13,7 @@ from homeassistant.helpers import entity_registry as er
 from homeassistant.setup import async_setup_component
 
 from custom_components.presso_boots.const import DOMAIN
+from custom_components.presso_boots.presso_ble import SessionState
 from presso_sim import SimulatedBoots
 from presso_sim.proxy import VirtualProxy
 
@@ -315,6 +316,31 @@ async def test_session_ends_is_a_stable_timestamp(
     await pro.run(60)
     assert changes == []  # the end does not move, so nothing is written
     assert pro.state(f"sensor.{P}_session_ends") == first
+
+
+async def test_no_pressure_within_the_cap_refuses_every_start(
+    hass: HomeAssistant, proxy: VirtualProxy
+) -> None:
+    """The device's lowest pressure (30 mmHg) above the user's cap (25): nothing starts."""
+    from dataclasses import replace
+
+    from presso_sim.model import MODELS
+
+    device = SimulatedBoots(DUO, 2, spec=replace(MODELS[2], pressure_min=30))
+    boots = Boots(hass, proxy, device)
+    await boots.add_entry(max_pressure=25)
+    await boots.advertise()
+    for domain, service, data in (
+        ("switch", "turn_on", {"entity_id": "switch.presso_d005"}),
+        (DOMAIN, "start_session", {"device_id": boots.device_id}),
+        (DOMAIN, "start_session", {"device_id": boots.device_id, "pressure": 30}),
+    ):
+        with pytest.raises(ServiceValidationError) as err:
+            await hass.services.async_call(domain, service, data, blocking=True)
+        assert err.value.translation_key == "pressure_above_cap"
+        assert err.value.translation_placeholders == {"pressure": "30", "cap": "25"}
+    assert device.state == SessionState.IDLE
+    assert device.central is None  # refused before any connection
 
 
 async def test_implicit_pressure_above_cap_is_clamped(

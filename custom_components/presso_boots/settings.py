@@ -104,12 +104,20 @@ class SessionLimits:
         finished the plan.
         """
         cap = options.get(CONF_MAX_PRESSURE, DEFAULT_MAX_PRESSURE)
-        pressures = list(info.pressures(cap)) or [info.pressure_min]
+        pressures = list(info.pressures(cap))
         longest = options.get(CONF_MAX_DURATION, DEFAULT_MAX_DURATION)
-        durations = [d for d in info.durations() if d <= longest] or [info.duration_min]
-        limits = cls(info, pressures[-1], durations[-1], pressures[-1], durations[-1])
+        durations = [d for d in info.durations() if d <= longest]
+        # No device value within the user's limits (a firmware update raised the device's
+        # minimum above them): the limits stay the user's, and every start is refused.
+        top, last = pressures[-1] if pressures else cap, durations[-1] if durations else longest
+        limits = cls(info, top, last, top, last)
         sessions = options.get(CONF_GENTLE_SESSIONS, DEFAULT_GENTLE_SESSIONS)
-        if plan_done is None or not options.get(CONF_GENTLE_START) or plan_done >= sessions:
+        if (
+            plan_done is None
+            or not options.get(CONF_GENTLE_START)
+            or plan_done >= sessions
+            or not (pressures and durations)
+        ):
             return limits
         return cls(
             info,
@@ -184,14 +192,22 @@ class SessionLimits:
 
     def safe_pressure(self, current: int | None) -> int:
         """The current setting if allowed, else the highest allowed value below it."""
-        if current is None:
-            return self.min_pressure
-        allowed = [p for p in self.info.pressures(self.max_pressure) if p <= current]
-        return allowed[-1] if allowed else self.min_pressure
+        grid = self.info.pressures(self.max_pressure)
+        if not grid:
+            raise _invalid("pressure_above_cap", pressure=self.min_pressure, cap=self.cap)
+        below = [p for p in grid if current is not None and p <= current]
+        return below[-1] if below else grid[0]
 
     def safe_duration(self, current: int | None) -> int:
         """The current duration if allowed, else the user's maximum."""
+        info = self.info
+        grid = [d for d in info.durations() if d <= self.max_duration]
+        if not grid:
+            raise _invalid(
+                "duration_invalid", duration=info.duration_min,
+                min=info.duration_min, max=self.max_duration, step=info.duration_step,
+            )  # fmt: skip
         if current is None:
-            return self.max_duration
-        allowed = [d for d in self.info.durations() if d <= min(current, self.max_duration)]
-        return allowed[-1] if allowed else self.info.duration_min
+            return grid[-1]
+        below = [d for d in grid if d <= current]
+        return below[-1] if below else grid[0]
