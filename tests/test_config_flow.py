@@ -120,20 +120,34 @@ async def test_user_step_lists_unconfigured_boots(hass: HomeAssistant, proxy: Vi
     assert result["data_schema"] is not None
     options = result["data_schema"].schema[CONF_ADDRESS].config["options"]
     assert [o["value"] for o in options] == [DUO]
+    assert [o["label"] for o in options] == [f"Presso D005 ({DUO})"]
+    duo.device.connect_central("phone app")  # held by the app: said on the list, to try again
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {CONF_ADDRESS: DUO})
+    assert (result["step_id"], result["errors"]) == ("user", {"base": "cannot_connect"})
+    duo.device.disconnect_central()
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {CONF_ADDRESS: DUO})
     assert result["step_id"] == "safety"
     result = await hass.config_entries.flow.async_configure(result["flow_id"], ACK)
     assert result["type"] is FlowResultType.CREATE_ENTRY
 
 
-async def test_busy_boots_abort_with_a_reason(hass: HomeAssistant, proxy: VirtualProxy) -> None:
+async def test_busy_boots_are_explained_and_can_be_tried_again(
+    hass: HomeAssistant, proxy: VirtualProxy
+) -> None:
+    """An aborted discovery would not come back until a restart: the form says why instead."""
     device = SimulatedBoots(DUO, 2)
     boots = Boots(hass, proxy, device)
     flow = await _discovered_flow(hass, boots)
     device.connect_central("phone app")
     result = await hass.config_entries.flow.async_configure(flow["flow_id"], {})
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "cannot_connect"
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "bluetooth_confirm"
+    assert result["errors"] == {"base": "cannot_connect"}
+    device.disconnect_central()  # the phone app lets go
+    result = await hass.config_entries.flow.async_configure(flow["flow_id"], {})
+    assert result["step_id"] == "safety"
+    result = await hass.config_entries.flow.async_configure(flow["flow_id"], ACK)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
 
 
 async def test_foreign_payload_is_not_supported(hass: HomeAssistant, proxy: VirtualProxy) -> None:

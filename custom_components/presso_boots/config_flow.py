@@ -39,13 +39,12 @@ from .errors import error_key
 from .presso_ble import (
     AuthenticationError,
     DeviceInfo,
-    LockedOutError,
     PressoClient,
     PressoError,
     device_name,
     parse_manufacturer_data,
 )
-from .presso_ble.const import LOCKOUT_SECONDS, PIN_LENGTH
+from .presso_ble.const import LOCKOUT_SECONDS, PIN_LENGTH, AdvertisementFlag
 
 PIN_SCHEMA = vol.Schema({vol.Required(CONF_PIN): selector.TextSelector()})
 SAFETY_SCHEMA = vol.Schema({vol.Required(CONF_SAFETY_ACKNOWLEDGED, default=False): bool})
@@ -84,22 +83,29 @@ class PressoConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """Confirm discovered boots."""
         assert self._discovery is not None
+        errors: dict[str, str] = {}
         if user_input is not None:
-            return await self.async_step_connect()
+            result, errors = await self._async_connect()
+            if result is not None:
+                return result
         self._set_confirm_only()
         return self.async_show_form(
             step_id="bluetooth_confirm",
+            errors=errors,
             description_placeholders={"name": device_name(self._discovery.address)},
         )
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Pick from the boots in range that are not set up yet."""
+        errors: dict[str, str] = {}
         if user_input is not None:
             address = user_input[CONF_ADDRESS]
             await self.async_set_unique_id(address, raise_on_progress=False)
             self._abort_if_unique_id_configured()
             self._discovery = self._discovered[address]
-            return await self.async_step_connect()
+            result, errors = await self._async_connect()
+            if result is not None:
+                return result
         configured = self._async_current_ids(include_ignore=False)
         self._discovered = {
             info.address: info
@@ -110,10 +116,11 @@ class PressoConfigFlow(ConfigFlow, domain=DOMAIN):
             return self.async_abort(reason="no_devices_found")
         options = [
             selector.SelectOptionDict(value=address, label=f"{device_name(address)} ({address})")
-            for address, info in self._discovered.items()
+            for address in self._discovered
         ]
         return self.async_show_form(
             step_id="user",
+            errors=errors,
             data_schema=vol.Schema(
                 {
                     vol.Required(CONF_ADDRESS): selector.SelectSelector(
@@ -123,20 +130,22 @@ class PressoConfigFlow(ConfigFlow, domain=DOMAIN):
             ),
         )
 
-    async def async_step_connect(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """Handshake; ask for the PIN when the boots want one."""
+    async def _async_connect(self) -> tuple[ConfigFlowResult | None, dict[str, str]]:
+        """Handshake; the next step (the PIN when the boots want one), or what went wrong.
+
+        A failure (asleep, held by the phone app, a slow proxy) is shown on the form the
+        user is on, to try again: an aborted discovery would not come back until restart.
+        """
         assert self._discovery is not None
         adv = parse_manufacturer_data(self._discovery.manufacturer_data)
-        if adv is not None and adv.flags & 0x04:
-            return await self.async_step_pin()
+        if adv is not None and AdvertisementFlag.PIN_REQUIRED in adv.flags:
+            return await self.async_step_pin(), {}
         errors = await self._handshake(None)
         if errors.get("base") == "invalid_pin":
-            return await self.async_step_pin()
+            return await self.async_step_pin(), {}
         if errors:
-            return self.async_abort(reason=errors["base"])
-        return await self.async_step_safety()
+            return None, errors
+        return await self.async_step_safety(), {}
 
     async def _handshake(self, pin: str | None) -> dict[str, str]:
         """Connect once, say HELLO (and AUTH), and let go."""
@@ -149,9 +158,9 @@ class PressoConfigFlow(ConfigFlow, domain=DOMAIN):
         try:
             self._info = await client.connect()
             status = await client.get_status()
-        except AuthenticationError as err:
-            return {"base": "locked_out" if isinstance(err, LockedOutError) else "invalid_pin"}
-        except PressoError as err:
+        except AuthenticationError:
+            return {"base": "invalid_pin"}
+        except PressoError as err:  # locked out among them (not an AuthenticationError)
             return {"base": error_key(err)}
         finally:
             await client.disconnect()
