@@ -1,10 +1,10 @@
-"""Turn protocol errors into translated Home Assistant errors."""
+"""Translated Home Assistant errors: refusals of a value, and the protocol's errors."""
 
 from __future__ import annotations
 
 from homeassistant.const import MATCH_ALL
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import HomeAssistantError
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers.translation import async_get_translations
 from homeassistant.util.language import matches
 
@@ -23,6 +23,16 @@ from .presso_ble import (
     OutOfConnectionSlotsError,
     PressoError,
 )
+
+
+def refusal(key: str, **placeholders: object) -> ServiceValidationError:
+    """A value the limits, the plan or the routine do not allow, in the user's words."""
+    return ServiceValidationError(
+        translation_domain=DOMAIN,
+        translation_key=key,
+        translation_placeholders={k: str(v) for k, v in placeholders.items()},
+    )
+
 
 #: Most specific first: the first matching class gives the translation key.
 ERROR_KEYS: tuple[tuple[type[PressoError], str], ...] = (

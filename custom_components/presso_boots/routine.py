@@ -14,7 +14,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
-from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers.event import async_track_time_change
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
@@ -27,6 +26,7 @@ from .const import (
     STOPPED_EARLY,
 )
 from .data import PressoData
+from .errors import refusal
 from .presso_ble import SessionState
 from .settings import SessionLimits
 
@@ -61,14 +61,6 @@ def first_weekday(country: str | None, language: str) -> int:
     if country in SUNDAY_FIRST.split():
         return 6
     return 5 if country in SATURDAY_FIRST.split() else 0
-
-
-def _invalid(key: str, **placeholders: object) -> ServiceValidationError:
-    return ServiceValidationError(
-        translation_domain=DOMAIN,
-        translation_key=key,
-        translation_placeholders={k: str(v) for k, v in placeholders.items()},
-    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,7 +191,7 @@ class Routine:
 
     def _require_plan(self) -> None:
         if not self._options.get(CONF_GENTLE_START):
-            raise _invalid("plan_off")
+            raise refusal("plan_off")
 
     def finish_plan(self) -> None:
         """The user's own limits apply from now on."""
@@ -242,14 +234,14 @@ class Routine:
         if override:
             return
         if (rest_end := self._rest_end()) and rest_end > now:
-            raise _invalid(
+            raise refusal(
                 "rest_period",
                 rest=self._options[CONF_REST_MINUTES],
                 time=dt_util.as_local(rest_end).strftime("%H:%M"),
             )
         if (daily := self._daily_left(now)) and daily[0] + duration > daily[1]:
             used, limit = daily
-            raise _invalid(
+            raise refusal(
                 "daily_limit", used=used, limit=limit, left=max(0, limit - used), duration=duration
             )
 

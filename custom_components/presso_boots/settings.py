@@ -22,21 +22,13 @@ from .const import (
     DEFAULT_GENTLE_SESSIONS,
     DEFAULT_MAX_DURATION,
     DEFAULT_MAX_PRESSURE,
-    DOMAIN,
     GENTLE_START_MINUTES,
     GENTLE_START_PRESSURE,
     LEGS_KEYS,
 )
 from .data import PressoData
+from .errors import refusal
 from .presso_ble import DeviceInfo
-
-
-def _invalid(key: str, **placeholders: object) -> ServiceValidationError:
-    return ServiceValidationError(
-        translation_domain=DOMAIN,
-        translation_key=key,
-        translation_placeholders={k: str(v) for k, v in placeholders.items()},
-    )
 
 
 def _whole(key: str, name: str, value: float, *, low: int, high: int, step: int) -> int:
@@ -47,14 +39,14 @@ def _whole(key: str, name: str, value: float, *, low: int, high: int, step: int)
     """
     if isinstance(value, int) or math.isfinite(value):
         return round(value)
-    raise _invalid(key, **{name: value}, min=low, max=high, step=step)
+    raise refusal(key, **{name: value}, min=low, max=high, step=step)
 
 
 def _check_grid(key: str, name: str, value: int, *, low: int, high: int, step: int) -> int:
     """The value if it is in [low, high] on the step grid from low; else ``key``."""
     if low <= value <= high and (value - low) % step == 0:
         return value
-    raise _invalid(key, **{name: value}, min=low, max=high, step=step)
+    raise refusal(key, **{name: value}, min=low, max=high, step=step)
 
 
 def _ramp(grid: list[int], start: int, done: int, sessions: int) -> int:
@@ -130,7 +122,7 @@ class SessionLimits:
 
     def _above_plan(self, key: str, value: int, limit: int) -> ServiceValidationError:
         assert self.plan is not None
-        return _invalid(
+        return refusal(
             key, value=value, limit=limit, step=self.plan.step, sessions=self.plan.sessions
         )
 
@@ -145,7 +137,7 @@ class SessionLimits:
         grid = {"low": info.pressure_min, "high": self.max_pressure, "step": info.pressure_step}
         pressure = _whole("pressure_invalid", "pressure", value, **grid)
         if pressure > self.cap:
-            raise _invalid("pressure_above_cap", pressure=pressure, cap=self.cap)
+            raise refusal("pressure_above_cap", pressure=pressure, cap=self.cap)
         if self.plan and pressure > self.max_pressure:
             raise self._above_plan("pressure_above_plan", pressure, self.max_pressure)
         return _check_grid("pressure_invalid", "pressure", pressure, **grid)
@@ -162,15 +154,15 @@ class SessionLimits:
     def check_program(self, program: int) -> int:
         """The program id if the device supports it."""
         if program not in self.info.programs:
-            raise _invalid("program_unsupported", program=program)
+            raise refusal("program_unsupported", program=program)
         return program
 
     def check_zones(self, legs: int, zones: int) -> tuple[int, int]:
         """Legs and zone masks if they select at least one chamber of the device."""
         if legs not in LEGS_KEYS or legs >= 1 << self.info.legs:
-            raise _invalid("legs_invalid")
+            raise refusal("legs_invalid")
         if not 0 < zones <= self.info.all_zones:
-            raise _invalid("zones_empty")
+            raise refusal("zones_empty")
         return legs, zones
 
     def start_values(self, data: PressoData, request: StartRequest) -> tuple[int, int, int, int]:
@@ -194,7 +186,7 @@ class SessionLimits:
         """The current setting if allowed, else the highest allowed value below it."""
         grid = self.info.pressures(self.max_pressure)
         if not grid:
-            raise _invalid("pressure_above_cap", pressure=self.min_pressure, cap=self.cap)
+            raise refusal("pressure_above_cap", pressure=self.min_pressure, cap=self.cap)
         below = [p for p in grid if current is not None and p <= current]
         return below[-1] if below else grid[0]
 
@@ -203,7 +195,7 @@ class SessionLimits:
         info = self.info
         grid = [d for d in info.durations() if d <= self.max_duration]
         if not grid:
-            raise _invalid(
+            raise refusal(
                 "duration_invalid", duration=info.duration_min,
                 min=info.duration_min, max=self.max_duration, step=info.duration_step,
             )  # fmt: skip
