@@ -234,3 +234,11 @@ async def test_options_flow_sets_limits(hass: HomeAssistant, proxy: VirtualProxy
     state = hass.states.get("number.presso_e008_pressure")
     assert state is not None
     assert state.attributes["max"] == 150
+    # what the number selectors' range check lets through: said on the form, nothing saved
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_MAX_PRESSURE: "nan", CONF_MAX_DURATION: 45.0}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {CONF_MAX_PRESSURE: "not_a_number"}
+    assert entry.options[CONF_MAX_PRESSURE] == 150

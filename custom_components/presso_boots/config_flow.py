@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -239,10 +240,18 @@ class PressoOptionsFlow(OptionsFlowWithReload):
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """One form."""
+        errors: dict[str, str] = {}
         if user_input is not None:
-            return self.async_create_entry(
-                data={k: v if isinstance(v, bool) else int(v) for k, v in user_input.items()}
-            )
+            # the number selectors' range check lets NaN and infinities through
+            errors = {
+                key: "not_a_number"
+                for key, value in user_input.items()
+                if not isinstance(value, bool) and not math.isfinite(value)
+            }
+            if not errors:
+                return self.async_create_entry(
+                    data={k: v if isinstance(v, bool) else round(v) for k, v in user_input.items()}
+                )
         info = info_from_dict(self.config_entry.data[CONF_DEVICE])
         options = self.config_entry.options
 
@@ -282,4 +291,4 @@ class PressoOptionsFlow(OptionsFlowWithReload):
                 vol.Required(CONF_DAILY_MINUTES, default=daily): number(0, 240, 5, "min"),
             }
         )
-        return self.async_show_form(step_id="init", data_schema=schema)
+        return self.async_show_form(step_id="init", data_schema=schema, errors=errors)
