@@ -110,6 +110,26 @@ async def test_fault_raises_repair_and_clears(
     assert ir.async_get(hass).async_get_issue(DOMAIN, f"fault_{pro.entry_id}") is None
 
 
+async def test_a_fault_repair_opened_while_the_boots_are_unloaded_says_so(
+    hass: HomeAssistant, pro: Boots
+) -> None:
+    await hass.services.async_call("switch", "turn_on", {"entity_id": f"switch.{P}"}, blocking=True)
+    await pro.run(3)
+    pro.device.spike_pressure(1)
+    await pro.run(2)
+    assert ir.async_get(hass).async_get_issue(DOMAIN, f"fault_{pro.entry_id}") is not None
+    await hass.config_entries.async_unload(pro.entry_id)
+    flow = await repairs.async_create_fix_flow(
+        hass, f"fault_{pro.entry_id}", {"entry_id": pro.entry_id}
+    )
+    assert isinstance(flow, repairs.ClearFaultFlow)
+    flow.hass = hass
+    result = await flow.async_step_init()
+    assert result["type"] == "abort"
+    assert result["reason"] == "not_loaded"
+    assert result["description_placeholders"] == {"name": "Presso E008"}
+
+
 async def test_a_fault_code_from_newer_firmware_is_still_a_fault(
     hass: HomeAssistant, pro: Boots
 ) -> None:

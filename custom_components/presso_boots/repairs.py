@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 import probatio as vol
 from homeassistant import data_entry_flow
 from homeassistant.components.repairs import RepairsFlow, RepairsFlowResult
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
@@ -71,10 +72,20 @@ class ClearFaultFlow(RepairsFlow):
         """Start the flow."""
         return await self.async_step_confirm()
 
+    def _not_loaded(self) -> RepairsFlowResult | None:
+        """The entry is unloaded or failed: there is no link to send CLEAR_FAULT over."""
+        if self._entry.state is ConfigEntryState.LOADED:
+            return None
+        return self.async_abort(
+            reason="not_loaded", description_placeholders={"name": self._entry.title}
+        )
+
     async def async_step_confirm(
         self, user_input: dict[str, Any] | None = None
     ) -> RepairsFlowResult:
         """Confirm and clear."""
+        if (unloaded := self._not_loaded()) is not None:
+            return unloaded
         errors: dict[str, str] = {}
         if user_input is not None:
             coordinator = self._entry.runtime_data
