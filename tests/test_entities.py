@@ -201,6 +201,20 @@ async def test_update_entity_keeps_what_the_boots_pushed(hass: HomeAssistant, pr
     assert pro.device.central is None  # nothing asked of the boots
 
 
+async def test_chamber_switches_changed_together_all_take(hass: HomeAssistant, pro: Boots) -> None:
+    """One call on two switches: the second change builds on the first, not on old zones."""
+    pro.faults.connection_interval = 0.03  # the STATUS after an answer comes a little later
+    await hass.services.async_call(
+        "switch",
+        "turn_off",
+        {"entity_id": [f"switch.{P}_use_chamber_7", f"switch.{P}_use_chamber_8"]},
+        blocking=True,
+    )
+    await pro.run(2)
+    assert pro.device.settings.zones == 0x3F  # chambers 1-6 in use
+    assert pro.state(f"switch.{P}_use_chamber_7") == pro.state(f"switch.{P}_use_chamber_8") == "off"
+
+
 async def test_a_changing_signal_strength_wakes_only_its_sensor(
     hass: HomeAssistant, proxy: VirtualProxy, writes: list[str]
 ) -> None:

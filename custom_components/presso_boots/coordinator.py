@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import replace
 from typing import Unpack
 
 from bleak.backends.device import BLEDevice
@@ -284,7 +285,11 @@ class PressoCoordinator(DataUpdateCoordinator[PressoData]):
             # computed once connected: only STATUS carries the legs and zones
             data = self.data
             zones = ((data.zones or self.info.all_zones) | zones_on) & ~zones_off
-            await client.set_zones(*self.limits.check_zones(legs or data.legs or 3, zones))
+            chosen = self.limits.check_zones(legs or data.legs or 3, zones)
+            await client.set_zones(*chosen)
+            # answered: the next change builds on this one, not on the STATUS still to come
+            if self._commit(replace(self.data, legs=chosen[0], zones=chosen[1])):
+                self.async_update_listeners()
 
         await self.link.async_command(change)
 
