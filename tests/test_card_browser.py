@@ -20,6 +20,7 @@ from .test_demo_browser import (
     ROOT,
     _add_boots,
     _state,
+    close_like_a_tab,
     demo,  # noqa: F401  (the fixture)
 )
 
@@ -119,7 +120,7 @@ def test_the_card_draws_and_drives_a_pro8(demo: dict[str, str]) -> None:  # noqa
             page.screenshot(path=str(ROOT / ".demo" / "card-failure.png"))
             raise
         finally:
-            browser.close()
+            close_like_a_tab(browser)
 
 
 CARD_JS = ROOT / "custom_components" / "presso_boots" / "frontend" / "presso-boots-card.js"
@@ -290,4 +291,4 @@ def test_the_card_alone_in_spanish() -> None:
             assert page.evaluate("() => window.unsubscribed") == 1
             assert not problems, problems
         finally:
-            browser.close()
+            close_like_a_tab(browser)
