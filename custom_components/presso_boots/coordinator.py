@@ -34,7 +34,7 @@ from .const import (
     SESSION_END_TOLERANCE,
     SESSION_EVENTS,
 )
-from .data import PressoData, info_from_dict, info_to_dict, merge_advertisement, merge_status
+from .data import PressoData, advertised, info_from_dict, info_to_dict, merge_status
 from .presso_ble import (
     Advertisement,
     ClientCallbacks,
@@ -153,16 +153,13 @@ class PressoCoordinator(DataUpdateCoordinator[PressoData]):
         data = self.data
         changed = back or data.rssi != service_info.rssi
         data.rssi = service_info.rssi
-        if not self.connected and (
-            previous is None
-            or previous.change_counter != adv.change_counter
-            or previous.remaining_seconds != adv.remaining_seconds
-        ):
-            old = self.data
-            new = merge_advertisement(old, adv)
+        if (new := advertised(data, previous, adv, connected=self.connected)) is not None:
             new.session_ends = self._session_end(new, adv.remaining_seconds)
             changed |= self._commit(new)
-            self.events.report_missed_end(old, self.data)
+            if self.connected:  # a lost STATUS made good: hold the link or let it go
+                self.link.settle()
+            else:  # over the link the boots' own EVENT tells of an end
+                self.events.report_missed_end(data, self.data)
         if adv.session_active and not self.connected:
             self.link.async_follow_session()
         if changed:
