@@ -102,6 +102,7 @@ class ESPHomeProxy:
         self.links: dict[str, ProxiedLink] = {}
         self.sessions: list[ApiSession] = []
         self._allocated: list[str] = []
+        self._others: list[str] = []
         self._pending: dict[str, tuple[ApiSession, asyncio.Task[None]]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._server: asyncio.Server | None = None
@@ -240,6 +241,26 @@ class ESPHomeProxy:
         for session in list(self.sessions):
             session.close()
             self.session_closed(session)
+
+    def occupy_slots(self, count: int | None = None) -> int:
+        """Other Bluetooth devices (another integration's) take free slots: ``count``, or all.
+
+        Returns how many were taken; ``release_slots`` gives them back.
+        """
+        count = self.free_slots if count is None else min(count, self.free_slots)
+        for _ in range(count):
+            address = f"0E:0E:0E:00:00:{len(self._others):02X}"
+            self._others.append(address)
+            self._allocated.append(address)
+        self._report_slots()
+        return count
+
+    def release_slots(self) -> None:
+        """The other devices let go of the slots ``occupy_slots`` gave them."""
+        for address in self._others:
+            self._free_slot(address)
+        self._others.clear()
+        self._report_slots()
 
     def stall(self) -> None:
         """The ESP's Bluetooth stack hangs: connects and GATT operations wait until ``resume``."""

@@ -17,6 +17,8 @@ from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from custom_components.presso_boots.presso_ble import SessionState
+from custom_components.presso_boots.presso_ble.const import CommandType
+from custom_components.presso_boots.presso_ble.messages import Command, Stop
 from presso_sim import SimulatedBoots
 from presso_sim.esphome_proxy import ESPHomeProxy
 from presso_sim.proxy import VirtualProxy
@@ -305,3 +307,27 @@ async def test_a_session_that_ends_while_the_link_is_down_still_fires_its_event(
     assert event.attributes["event_type"] == "finished"
     assert event.attributes["duration"] == 5
     assert duo.state(SWITCH) == "off"
+
+
+async def test_a_stop_that_ran_before_the_link_dropped_is_not_sent_again(
+    hass: HomeAssistant, duo: Boots, freezer: FrozenDateTimeFactory
+) -> None:
+    duo.clock = freezer  # the link's latency and the retry's backoff run on the boots' clock
+    stops: list[Command] = []
+    duo.device.link.on_execute = lambda command: (
+        stops.append(command) if isinstance(command, Stop) else None
+    )
+    await hass.services.async_call(DOMAIN_SWITCH, "turn_on", {"entity_id": SWITCH}, blocking=True)
+    duo.faults.disconnect_on_command = CommandType.STOP  # it runs, then the link drops
+    duo.faults.latency = 0.5  # getting the link back takes 1.5 s: the stop's retry comes first
+    turn_off = asyncio.ensure_future(
+        hass.services.async_call(DOMAIN_SWITCH, "turn_off", {"entity_id": SWITCH}, blocking=True)
+    )
+    await duo.run(10, step=0.25, block=False)
+    with pytest.raises(HomeAssistantError) as err:
+        await turn_off
+    assert err.value.translation_key == "stop_pending"
+    await duo.run(5)
+    assert duo.device.state == SessionState.IDLE
+    assert duo.state(SWITCH) == "off"
+    assert len(stops) == 1  # the STATUS read on reconnecting told the session had ended

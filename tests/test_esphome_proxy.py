@@ -259,6 +259,22 @@ async def test_boots_heard_by_two_proxies_connect_through_the_one_with_a_free_sl
     assert DUO not in living_room.links
 
 
+async def test_slots_taken_by_other_devices_are_reported_and_given_back(
+    hass: HomeAssistant, duo: Boots, esphome_proxy: ESPHomeProxy
+) -> None:
+    assert esphome_proxy.occupy_slots() == 3  # another integration's devices take them all
+    await barrier(hass, esphome_proxy)
+    assert _free_slots_seen_by_home_assistant(hass, esphome_proxy) == 0
+    with pytest.raises(HomeAssistantError) as err:
+        await _switch(hass, "turn_on")
+    assert err.value.translation_key == "out_of_slots"
+    esphome_proxy.release_slots()
+    await barrier(hass, esphome_proxy)
+    assert _free_slots_seen_by_home_assistant(hass, esphome_proxy) == 3
+    await _switch(hass, "turn_on")
+    assert _running(duo)
+
+
 async def test_after_the_idle_delay_the_proxy_reports_every_slot_free(
     hass: HomeAssistant, duo: Boots, esphome_proxy: ESPHomeProxy
 ) -> None:

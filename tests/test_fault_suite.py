@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Coroutine
 from functools import partial
+from typing import Any
 
 import pytest
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 
 from custom_components.presso_boots.presso_ble import (
@@ -131,6 +134,48 @@ async def test_corrupt_truncated_and_fragmented_frames_mid_session(
     await pro.run(16)
     assert pro.state("sensor.presso_e008_session_state") == "running"
     assert int(pro.state("sensor.presso_e008_left_chamber_1")) >= 0
+
+
+async def _on_the_clock(boots: Boots, call: Coroutine[Any, Any, Any]) -> None:
+    """Await a service call while the boots' clock (and Home Assistant's) moves on."""
+    task = asyncio.ensure_future(call)
+    for _ in range(20):  # the command goes out before the clock moves
+        await asyncio.sleep(0)
+    for _ in range(30):
+        if task.done():
+            break
+        await boots.run(1, block=False)
+    await task
+
+
+@pytest.mark.parametrize("session", [False, True])
+async def test_a_status_lost_to_a_corrupt_frame_is_made_good_by_the_next_advertisement(
+    hass: HomeAssistant, pro: Boots, freezer: FrozenDateTimeFactory, session: bool
+) -> None:
+    pro.clock = freezer  # the resend after the response timeout runs on the boots' clock
+    if session:
+        await _start(hass, pro)
+    else:  # a setting change opens the link, held for the idle delay
+        await _set_pressure(hass, pro, 60)
+    assert pro.coordinator.connected
+    pro.faults.corrupt_to_host = 2  # a burst: the response and the STATUS the change caused
+    await _on_the_clock(pro, _set_pressure(hass, pro, 70))
+    assert pro.device.settings.pressure == 70  # the resend got the remembered response
+    assert pro.coordinator.client.stats.bytes_discarded > 0
+    await pro.run(1)  # the next advertisement: its change counter is ahead of the last STATUS
+    assert pro.state("number.presso_e008_pressure") == "70"
+    await pro.run(40)  # on after the link is let go (idle) or through the session
+    assert pro.state("number.presso_e008_pressure") == "70"
+    assert pro.coordinator.connected is session
+
+
+async def _set_pressure(hass: HomeAssistant, boots: Boots, value: int) -> None:
+    await hass.services.async_call(
+        "number",
+        "set_value",
+        {"entity_id": "number.presso_e008_pressure", "value": value},
+        blocking=True,
+    )
 
 
 async def test_response_delayed_past_the_timeout(hass: HomeAssistant, pro: Boots) -> None:

@@ -278,7 +278,9 @@ class BootsLink:
     async def _keep_stopping(self) -> None:
         async def stop() -> None:
             await self.async_ensure_connected()
-            await self.client.stop()
+            # the STATUS read on connecting may tell the stop already ran before the drop
+            if self._state().session_active:
+                await self.client.stop()
 
         if await self._while_session_active(stop, first_delay=RECONNECT_BACKOFF[0]):
             _LOGGER.info("%s: stop landed", self.name)

@@ -30,7 +30,7 @@ from .const import (
     DOMAIN,
     SESSION_EVENTS,
 )
-from .data import PressoData, info_from_dict, info_to_dict, merge_advertisement, merge_status
+from .data import PressoData, advertised, info_from_dict, info_to_dict, merge_status
 from .live import LiveData
 from .presso_ble import (
     Advertisement,
@@ -149,15 +149,14 @@ class PressoCoordinator(DataUpdateCoordinator[PressoData]):
         previous, self.advertisement = self.advertisement, adv
         changed = back
         self.live.on_rssi(service_info.rssi)  # only the signal sensor wakes for it
-        if not self.connected and (
-            previous is None
-            or previous.change_counter != adv.change_counter
-            or previous.remaining_seconds != adv.remaining_seconds
-        ):
-            old = self.data
-            new = merge_advertisement(old, adv, dt_util.utcnow())
+        data = self.data
+        now = dt_util.utcnow()
+        if (new := advertised(data, previous, adv, now, connected=self.connected)) is not None:
             changed |= self._commit(new)
-            self.events.report_missed_end(old, self.data)
+            if self.connected:  # a lost STATUS made good: hold the link or let it go
+                self.link.settle()
+            else:  # over the link the boots' own EVENT tells of an end
+                self.events.report_missed_end(data, self.data)
         if adv.session_active and not self.connected:
             self.link.async_follow_session()
         elif not adv.session_active and service_info.time >= self._started_at:

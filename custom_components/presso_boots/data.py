@@ -29,6 +29,8 @@ class PressoData:
     lifetime_seconds: int | None = None
     pressures: tuple[int, ...] | None = None
     rssi: int | None = None
+    #: The boots' change counter this state reflects (from a STATUS or an advertisement).
+    change_counter: int | None = None
 
     @property
     def session_active(self) -> bool:
@@ -58,10 +60,41 @@ def merge_advertisement(data: PressoData, adv: Advertisement, now: datetime) -> 
             battery=adv.battery,
             charging=AdvertisementFlag.CHARGING in adv.flags,
             fault=int(adv.fault),
+            change_counter=adv.change_counter,
         ),
         adv.remaining_seconds,
         now,
     )
+
+
+def advertised(
+    data: PressoData,
+    last: Advertisement | None,
+    adv: Advertisement,
+    now: datetime,
+    *,
+    connected: bool,
+) -> PressoData | None:
+    """The state with what the advertisement says; None when it tells nothing new.
+
+    Over the link, STATUS notifications keep the state: an advertisement tells
+    news only when its change counter is ahead of the state's, because a STATUS
+    was lost (a corrupt frame) or is still on its way. Without a link it does
+    when its counter differs from the state's (boots count from 0 again after a
+    restart) or the time left moved, and while the state says "finishing",
+    which venting boots advertise as idle.
+    """
+    counter = data.change_counter
+    if connected:
+        news = counter is not None and 0 < (adv.change_counter - counter) % 256 < 128
+    else:
+        news = (
+            last is None
+            or adv.change_counter != counter
+            or adv.remaining_seconds != last.remaining_seconds
+            or data.state == SessionState.FINISHING
+        )
+    return merge_advertisement(data, adv, now) if news else None
 
 
 def merge_status(data: PressoData, status: DeviceStatus, now: datetime) -> PressoData:
@@ -80,6 +113,7 @@ def merge_status(data: PressoData, status: DeviceStatus, now: datetime) -> Press
             fault=int(status.fault),
             lifetime_sessions=status.lifetime_sessions,
             lifetime_seconds=status.lifetime_seconds,
+            change_counter=status.change_counter,
         ),
         status.remaining_seconds,
         now,
