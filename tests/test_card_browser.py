@@ -18,10 +18,12 @@ from .test_demo_browser import (
     CHROMIUM_ARGS,
     PEAK_PRESSURE,
     ROOT,
+    QuietPage,
     _add_boots,
     _state,
     close_like_a_tab,
     demo,  # noqa: F401  (the fixture)
+    new_page,
 )
 
 pytestmark = pytest.mark.demo
@@ -46,7 +48,7 @@ def test_the_card_draws_and_drives_a_pro8(demo: dict[str, str]) -> None:  # noqa
     problems: list[str] = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page = new_page(browser, viewport={"width": 1280, "height": 900})
         page.set_default_timeout(30_000)
         page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda err: problems.append(str(err)))
@@ -65,7 +67,7 @@ def test_the_card_draws_and_drives_a_pro8(demo: dict[str, str]) -> None:  # noqa
             # from here on, any console error fails the test (the integrations page before
             # asks for the demo proxy's brand icon, which it does not have)
             problems.clear()
-            page.goto(f"{base}/leg-boots/leg-boots")
+            QuietPage.of(page).goto(f"{base}/leg-boots/leg-boots")
             card = page.locator("presso-boots-card").nth(1)  # the Presso E008's
             card.get_by_role("button", name="Start").wait_for()
 
@@ -184,7 +186,7 @@ def test_the_card_alone_in_spanish() -> None:
     problems: list[str] = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 390, "height": 844})
+        page = new_page(browser, viewport={"width": 390, "height": 844})
         page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda err: problems.append(str(err)))
         try:

@@ -38,13 +38,49 @@ CHROMIUM_ARGS = [
 ]  # fmt: skip
 
 
+class QuietPage:
+    """Full page loads only once Home Assistant's websocket has been quiet for a moment.
+
+    A load drops the websocket; in the middle of a large (compressed) message, such as
+    the burst of states after boots are added, aiohttp logs the write to the closing
+    transport as an unretrieved task exception. A user's browser waits no less.
+    """
+
+    def __init__(self, page: Any) -> None:
+        self.page = page
+        self.last_frame = time.monotonic()
+        page.on("websocket", lambda ws: ws.on("framereceived", self._frame))
+
+    def _frame(self, _payload: object) -> None:
+        self.last_frame = time.monotonic()
+
+    @classmethod
+    def of(cls, page: Any) -> QuietPage:
+        """The page's tracker (made by ``new_page``)."""
+        tracker: QuietPage = page.quiet
+        return tracker
+
+    def goto(self, url: str, quiet: float = 0.5, limit: float = 20.0) -> None:
+        end = time.monotonic() + limit
+        while time.monotonic() - self.last_frame < quiet and time.monotonic() < end:
+            self.page.wait_for_timeout(100)
+        self.page.goto(url)
+
+
+def new_page(browser: Any, **options: Any) -> Any:
+    """A page whose full loads wait for a quiet websocket (``QuietPage``)."""
+    page = browser.new_page(**options)
+    page.quiet = QuietPage(page)
+    return page
+
+
 def close_like_a_tab(browser: Any) -> None:
     """Leave every page first, as closing a tab does: Home Assistant's websocket then ends
     with a close handshake. Killing the browser mid-message resets the socket, and
     aiohttp logs the compressed frame it was writing as an unretrieved task exception."""
     for context in browser.contexts:
         for page in context.pages:
-            page.goto("about:blank")
+            QuietPage.of(page).goto("about:blank")
     time.sleep(1)
     browser.close()
 
@@ -124,7 +160,7 @@ def _heard_through(base: str, token: str) -> dict[str, str]:
 
 
 def _add_boots(page: Any, base: str, name: str, pin: str | None) -> None:
-    page.goto(f"{base}/config/integrations/dashboard")
+    QuietPage.of(page).goto(f"{base}/config/integrations/dashboard")
     page.get_by_text("Discovered").wait_for(timeout=60_000)
     page.locator("ha-config-flow-card", has_text=name).get_by_role("button", name="Add").click()
     page.get_by_role("button", name="Submit").click()  # confirm the discovered boots
@@ -145,7 +181,7 @@ def test_newcomer_adds_the_boots_and_runs_a_session(demo: dict[str, str]) -> Non
     base = demo["base"]
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page = new_page(browser, viewport={"width": 1280, "height": 900})
         page.set_default_timeout(30_000)
         try:
             page.goto(base)
@@ -166,7 +202,7 @@ def test_newcomer_adds_the_boots_and_runs_a_session(demo: dict[str, str]) -> Non
                 "Presso E008": "AA:BB:CC:00:20:02", "Presso D005": "AA:BB:CC:00:10:02",
             }  # fmt: skip
             assert _state(base, token, "switch.presso_e008")["state"] == "off"
-            page.goto(f"{base}/leg-boots/leg-boots")
+            QuietPage.of(page).goto(f"{base}/leg-boots/leg-boots")
             card = page.locator("presso-boots-card").first  # the Presso D005's
             card.get_by_role("button", name="Start").click()
             deadline = time.monotonic() + 90
