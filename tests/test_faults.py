@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 
 import pytest
 from homeassistant.components.repairs import RepairsFlowResult
@@ -35,13 +36,27 @@ async def pro(hass: HomeAssistant, any_proxy: VirtualProxy | ESPHomeProxy) -> Bo
     return boots
 
 
-async def _clear_fault_flow(hass: HomeAssistant, boots: Boots) -> RepairsFlowResult:
-    assert boots.entry is not None
+async def _fix_flow(hass: HomeAssistant, boots: Boots) -> repairs.ClearFaultFlow:
+    """The Repairs fix flow of the boots' fault issue, as the UI opens it."""
     flow = await repairs.async_create_fix_flow(
         hass, f"fault_{boots.entry_id}", {"entry_id": boots.entry_id}
     )
     assert isinstance(flow, repairs.ClearFaultFlow)
     flow.hass = hass
+    return flow
+
+
+async def _fault_in_a_session(hass: HomeAssistant, boots: Boots, trip: Callable[[], None]) -> None:
+    """A session runs for 3 s, then ``trip`` makes the boots fault."""
+    await hass.services.async_call("switch", "turn_on", {"entity_id": f"switch.{P}"}, blocking=True)
+    await boots.run(3)
+    trip()
+    await boots.run(2)
+
+
+async def _clear_fault_flow(hass: HomeAssistant, boots: Boots) -> RepairsFlowResult:
+    assert boots.entry is not None
+    flow = await _fix_flow(hass, boots)
     result = await flow.async_step_init()
     assert result["step_id"] == "confirm"
     return await flow.async_step_confirm({})
@@ -113,18 +128,10 @@ async def test_fault_raises_repair_and_clears(
 async def test_a_fault_repair_opened_while_the_boots_are_unloaded_says_so(
     hass: HomeAssistant, pro: Boots
 ) -> None:
-    await hass.services.async_call("switch", "turn_on", {"entity_id": f"switch.{P}"}, blocking=True)
-    await pro.run(3)
-    pro.device.spike_pressure(1)
-    await pro.run(2)
+    await _fault_in_a_session(hass, pro, pro.device.spike_pressure)
     assert ir.async_get(hass).async_get_issue(DOMAIN, f"fault_{pro.entry_id}") is not None
     await hass.config_entries.async_unload(pro.entry_id)
-    flow = await repairs.async_create_fix_flow(
-        hass, f"fault_{pro.entry_id}", {"entry_id": pro.entry_id}
-    )
-    assert isinstance(flow, repairs.ClearFaultFlow)
-    flow.hass = hass
-    result = await flow.async_step_init()
+    result = await (await _fix_flow(hass, pro)).async_step_init()
     assert result["type"] == "abort"
     assert result["reason"] == "not_loaded"
     assert result["description_placeholders"] == {"name": "Presso E008"}
@@ -134,10 +141,7 @@ async def test_a_fault_code_from_newer_firmware_is_still_a_fault(
     hass: HomeAssistant, pro: Boots
 ) -> None:
     """Not "unknown" (which the frontend shows as no data, and triggers and the card skip)."""
-    await hass.services.async_call("switch", "turn_on", {"entity_id": f"switch.{P}"}, blocking=True)
-    await pro.run(3)
-    pro.device.trip_newer_fault(9)
-    await pro.run(2)
+    await _fault_in_a_session(hass, pro, lambda: pro.device.trip_newer_fault(9))
     assert pro.state(f"sensor.{P}_fault") == "other"
     assert pro.state(f"sensor.{P}_session_state") == "fault"
     event = hass.states.get(f"event.{P}_session")
