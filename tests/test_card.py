@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import re
 from types import SimpleNamespace
 from typing import Any
 
@@ -10,7 +12,10 @@ import pytest
 from homeassistant.components.frontend import DATA_EXTRA_MODULE_URL
 from homeassistant.components.lovelace.const import LOVELACE_DATA
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
 from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util
+from pytest_homeassistant_custom_component.common import MockUser
 from pytest_homeassistant_custom_component.typing import (
     ClientSessionGenerator,
     MockHAClientWebSocket,
@@ -65,11 +70,10 @@ async def test_telemetry_during_a_session_arrives_as_messages(
     client = await hass_ws_client(hass)
     await _subscribe(client, pro.device_id)
     (first,) = await _events(client)
-    assert first == {
-        "legs": 2, "chambers": 8, "available": True, "connected": False, "other_app": False,
-        "state": "idle", "legs_in_use": None, "zones": None,
-        "phase": None, "active_chamber": 0, "pressures": [],
-    }  # fmt: skip
+    assert first["name"] == "Presso E008"
+    assert (first["legs"], first["chambers"], first["state"]) == (2, 8, "idle")
+    assert (first["available"], first["connected"], first["other_app"]) == (True, False, False)
+    assert (first["phase"], first["active_chamber"], first["pressures"]) == (None, 0, [])
     states_before = len(hass.states.async_all())
     await hass.services.async_call(
         "switch", "turn_on", {"entity_id": "switch.presso_e008"}, blocking=True
@@ -232,3 +236,124 @@ async def test_yaml_mode_adds_the_module_to_every_page(
     assert [u for u in hass.data[DATA_EXTRA_MODULE_URL].urls if u.startswith(CARD_URL)] == [URL]
     await hass.config_entries.async_remove(pro.entry_id)
     assert URL not in hass.data[DATA_EXTRA_MODULE_URL].urls
+
+
+# --- the card's one source: view, texts, controls ------------------------------------------
+
+
+async def test_the_view_names_the_controls_and_the_limits_with_their_reasons(
+    hass: HomeAssistant, proxy: VirtualProxy, hass_ws_client: WebSocketGenerator
+) -> None:
+    """New boots on the gentle plan, 7 daily minutes: every stop of the card, with its why."""
+    duo = Boots(hass, proxy, SimulatedBoots(DUO, 2))
+    await duo.add_entry(gentle_start=True, daily_minutes=7)
+    await duo.advertise()
+    registry = er.async_get(hass)
+    registry.async_update_entity("number.presso_d005_pressure", new_entity_id="number.my_pressure")
+    client = await hass_ws_client(hass)
+    await _subscribe(client, duo.device_id)
+    view = (await _events(client))[-1]
+    assert view["entities"]["pressure"] == "number.my_pressure"  # renamed: found by unique id
+    assert view["entities"]["session"] == "switch.presso_d005"
+    limits = view["limits"]
+    assert limits["plan"] == {"session": 1, "sessions": 7, "pressure": 40, "minutes": 15}
+    assert (limits["pressure_max"], limits["pressure_reason"]) == (40, "plan")
+    # the plan allows 15 minutes, the day 7: the length control stops at 5 (the boots' step)
+    assert limits["daily"] == {"left": 7, "limit": 7, "used": 0}
+    assert (limits["duration_max"], limits["duration_reason"]) == (5, "daily")
+    assert limits["start_minutes"] == 5  # what the ring shows and a start gets
+    assert limits["rest_until"] is None
+
+    await client.send_json_auto_id(
+        {"type": "presso_boots/control", "device_id": duo.device_id, "action": "start",
+         "value": limits["start_minutes"]}
+    )  # fmt: skip
+    assert (await _result(client))["success"]
+    await duo.run(2)
+    assert duo.state("sensor.presso_d005_session_state") == "running"
+
+
+async def _result(client: MockHAClientWebSocket) -> dict[str, Any]:
+    """The next result message (events of a subscription in between are skipped)."""
+    while (message := await client.receive_json())["type"] != "result":
+        pass
+    return message  # type: ignore[no-any-return]
+
+
+async def test_a_refusal_is_a_sentence_and_no_error_line(
+    hass: HomeAssistant,
+    pro: Boots,
+    hass_ws_client: WebSocketGenerator,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Resume with nothing paused, a start above today's pressure: words, no ERROR logged."""
+    client = await hass_ws_client(hass)
+    control = {"type": "presso_boots/control", "device_id": pro.device_id, "language": "es"}
+    await client.send_json_auto_id({**control, "action": "resume"})
+    answer = await _result(client)
+    assert not answer["success"]
+    assert answer["error"]["translation_key"] == "wrong_state"
+    assert "no pueden hacerlo ahora" in answer["error"]["message"]
+    assert not re.search(r"\b[a-z]+_[a-z_]+\b", answer["error"]["message"])
+    await client.send_json_auto_id({**control, "action": "pressure", "value": 150})
+    answer = await _result(client)
+    assert answer["error"]["translation_key"] == "pressure_above_cap"
+    assert "120 mmHg" in answer["error"]["message"]
+    assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
+
+
+async def test_the_texts_come_from_the_translations(
+    hass: HomeAssistant, pro: Boots, hass_ws_client: WebSocketGenerator
+) -> None:
+    client = await hass_ws_client(hass)
+    for asked, answered, start, wave in (
+        ("es-ES", "es", "Iniciar", "Ola"),
+        ("en", "en", "Start", "Wave"),
+        ("xx", "en", "Start", "Wave"),
+    ):
+        await client.send_json_auto_id({"type": "presso_boots/texts", "language": asked})
+        result = (await _result(client))["result"]
+        assert result["language"] == answered
+        texts = result["texts"]
+        assert (texts["card_start"], texts["program.wave"]) == (start, wave)
+        assert texts["state.paused"] and texts["legs.both"] and texts["fault.leak"]
+        assert "{name}" in texts["card_asleep"]  # the exception's text, one translation
+
+
+async def test_the_card_needs_the_users_permissions(
+    hass: HomeAssistant,
+    pro: Boots,
+    hass_ws_client: WebSocketGenerator,
+    hass_read_only_user: MockUser,
+    hass_read_only_access_token: str,
+) -> None:
+    """Read permission to follow the boots, control permission to drive them."""
+    client = await hass_ws_client(hass, hass_read_only_access_token)
+    await _subscribe(client, pro.device_id)
+    await client.send_json_auto_id(
+        {"type": "presso_boots/control", "device_id": pro.device_id, "action": "start"}
+    )
+    answer = await _result(client)
+    assert (answer["success"], answer["error"]["code"]) == (False, "unauthorized")
+    await pro.run(1)
+    assert pro.state("switch.presso_e008") == "off"
+
+    hass_read_only_user.mock_policy({"entities": {"entity_ids": {"sensor.other": True}}})
+    await client.send_json_auto_id({"type": "presso_boots/subscribe", "device_id": pro.device_id})
+    answer = await _result(client)
+    assert (answer["success"], answer["error"]["code"]) == (False, "unauthorized")
+
+
+async def test_this_weeks_minutes_and_the_plans_progress(
+    hass: HomeAssistant, proxy: VirtualProxy, hass_ws_client: WebSocketGenerator
+) -> None:
+    duo = Boots(hass, proxy, SimulatedBoots(DUO, 2))
+    await duo.add_entry(gentle_start=True)
+    await duo.advertise()
+    client = await hass_ws_client(hass)
+    await client.send_json_auto_id({"type": "presso_boots/week", "device_id": duo.device_id})
+    week = (await _result(client))["result"]
+    assert len(week["days"]) == 7
+    today = dt_util.now().date().isoformat()
+    assert {"day": today, "minutes": 0} in week["days"]
+    assert week["plan"] == {"done": 0, "sessions": 7}

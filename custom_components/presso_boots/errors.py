@@ -23,6 +23,7 @@ from .presso_ble import (
     OutOfConnectionSlotsError,
     PressoError,
 )
+from .presso_ble.const import Status
 
 
 def refusal(key: str, **placeholders: object) -> ServiceValidationError:
@@ -50,8 +51,17 @@ ERROR_KEYS: tuple[tuple[type[PressoError], str], ...] = (
 )
 
 
+#: Refusals whose status a user can act on get a sentence of their own.
+REJECTED_KEYS: dict[Status | int, str] = {
+    Status.WRONG_STATE: "wrong_state",
+    Status.INVALID_PARAMETER: "invalid_parameter",
+}
+
+
 def error_key(err: PressoError) -> str:
     """Translation key that explains a protocol error to a user."""
+    if isinstance(err, CommandRejectedError) and (key := REJECTED_KEYS.get(err.status)):
+        return key
     for cls, key in ERROR_KEYS:
         if isinstance(err, cls):
             return key
@@ -71,7 +81,7 @@ def to_ha_error(err: PressoError, name: str) -> HomeAssistantError:
     )
 
 
-def _language(hass: HomeAssistant, requested: str | None) -> str:
+def language_of(hass: HomeAssistant, requested: str | None) -> str:
     """Our translation closest to ``requested``, else to Home Assistant's language.
 
     es-ES and es-419 get es; an unknown tag, a path or a NUL gets the fallback
@@ -87,6 +97,6 @@ async def async_words(hass: HomeAssistant, language: str | None, err: HomeAssist
     """A refusal said in the user's language (voice and the check action answer with it)."""
     if err.translation_domain != DOMAIN or err.translation_key is None:
         return str(err)
-    texts = await async_get_translations(hass, _language(hass, language), "exceptions", {DOMAIN})
+    texts = await async_get_translations(hass, language_of(hass, language), "exceptions", {DOMAIN})
     text = texts.get(f"component.{DOMAIN}.exceptions.{err.translation_key}.message")
     return text.format(**(err.translation_placeholders or {})) if text else str(err)

@@ -1,117 +1,28 @@
 /**
- * Presso boots card: both legs drawn live, chambers coloured by pressure, with controls.
+ * Presso boots card: both legs drawn live, the limits in force and why, and the controls.
  *
- * One plain ES module served by the integration (no build step). Live chamber
- * pressures arrive over the integration's websocket subscription
- * (`presso_boots/subscribe`), not through entity states; every control goes
- * through the integration's entities and actions, so the user's limits apply.
+ * One plain ES module served by the integration (no build step). Everything it shows
+ * comes from the integration's websocket: `presso_boots/subscribe` sends the card's
+ * whole view (session, settings, limits and their reasons, live chambers),
+ * `presso_boots/texts` its texts from the integration's translations, and
+ * `presso_boots/week` this week's therapy minutes. Its controls go through
+ * `presso_boots/control`, which checks the user's permission and limits and answers a
+ * refusal in words.
  */
 
 const DOMAIN = "presso_boots";
 const CARD = "presso-boots-card";
 const SVG_NS = "http://www.w3.org/2000/svg";
 const LEG_KEYS = ["left", "right"];
+const DOCS = "https://github.com/presso-boots/presso_boots#the-leg-boots-card";
 
-const TEXTS = {
-  en: {
-    name: "Presso boots",
-    description: "Both legs drawn live, chambers coloured by pressure, with session controls.",
-    boots: "Boots",
-    start: "Start",
-    stop: "Stop",
-    pause: "Pause",
-    resume: "Resume",
-    pressure: "Pressure",
-    program: "Program",
-    legs: "Legs",
-    leg_left: "Left leg",
-    leg_right: "Right leg",
-    chamber: "{leg}, chamber {chamber}: {pressure} mmHg",
-    not_in_use: "{leg}, chamber {chamber}: not in use",
-    inflating: "inflating",
-    remaining: "{time} left",
-    scale: "Pressure scale from 0 to your limit of {cap} mmHg",
-    cap: "limit {cap} mmHg",
-    choose: "Choose the boots in the card's settings.",
-    missing: "These boots are not set up in Home Assistant.",
-    asleep:
-      "{name} are asleep or out of range. Press the power button on the controller or move closer to a Bluetooth adapter or proxy.",
-    other_app: "{name} are connected to another app (such as the phone app). Close it and try again.",
-    fault: "Fault: {fault}. Settings → Repairs says what to check.",
-    idle: "Idle",
-    running: "Running",
-    paused: "Paused",
-    finishing: "Finishing",
-    unknown: "Unknown",
-  },
-  es: {
-    name: "Botas Presso",
-    description: "Las dos piernas en directo, cámaras coloreadas según la presión, con controles de sesión.",
-    boots: "Botas",
-    start: "Iniciar",
-    stop: "Detener",
-    pause: "Pausar",
-    resume: "Reanudar",
-    pressure: "Presión",
-    program: "Programa",
-    legs: "Piernas",
-    leg_left: "Pierna izquierda",
-    leg_right: "Pierna derecha",
-    chamber: "{leg}, cámara {chamber}: {pressure} mmHg",
-    not_in_use: "{leg}, cámara {chamber}: sin usar",
-    inflating: "inflando",
-    remaining: "quedan {time}",
-    scale: "Escala de presión de 0 a tu límite de {cap} mmHg",
-    cap: "límite {cap} mmHg",
-    choose: "Elige las botas en la configuración de la tarjeta.",
-    missing: "Estas botas no están configuradas en Home Assistant.",
-    asleep:
-      "{name} están dormidas o fuera de alcance. Pulsa el botón de encendido del controlador o acércalas a un adaptador o proxy Bluetooth.",
-    other_app: "{name} están conectadas a otra app (como la del móvil). Ciérrala y vuelve a intentarlo.",
-    fault: "Fallo: {fault}. Ajustes → Reparaciones indica qué revisar.",
-    idle: "En reposo",
-    running: "En marcha",
-    paused: "En pausa",
-    finishing: "Terminando",
-    unknown: "Desconocido",
-  },
-};
+const language = (hass) => hass?.locale?.language || hass?.language || "en";
 
-const language = (hass) => (hass?.locale?.language || hass?.language || "en").split("-")[0];
+/** Fill `{name}` placeholders. */
+const fill = (template, values = {}) =>
+  template.replace(/\{(\w+)\}/g, (_, name) => String(values[name] ?? ""));
 
-const text = (hass, key, values = {}) => {
-  const table = TEXTS[language(hass)] || TEXTS.en;
-  const template = table[key] ?? TEXTS.en[key] ?? key;
-  return template.replace(/\{(\w+)\}/g, (_, name) => String(values[name] ?? ""));
-};
-
-/** The integration's own translation (exceptions, issues, entity states), or our fallback. */
-const backend = (localize, key, values, fallback) => {
-  const found = localize ? localize(`component.${DOMAIN}.${key}`, values) : "";
-  return found || fallback;
-};
-
-/** The device's entities, found by translation key (entity ids can be renamed). */
-const deviceEntities = (hass, deviceId) => {
-  const found = { chamberZones: [] };
-  for (const entry of Object.values(hass.entities || {})) {
-    if (entry.device_id !== deviceId || entry.platform !== DOMAIN) continue;
-    const domain = entry.entity_id.split(".")[0];
-    const key = `${domain}.${entry.translation_key ?? ""}`;
-    if (key === "switch.chamber_zone") found.chamberZones.push(entry.entity_id);
-    else if (key === "switch.session") found.session = entry.entity_id;
-    else if (key === "number.pressure") found.pressure = entry.entity_id;
-    else if (key === "number.duration") found.duration = entry.entity_id;
-    else if (key === "select.program") found.program = entry.entity_id;
-    else if (key === "select.legs") found.legs = entry.entity_id;
-    else if (key === "sensor.session_state") found.state = entry.entity_id;
-    else if (key === "sensor.session_ends") found.ends = entry.entity_id;
-    else if (key === "sensor.fault") found.fault = entry.entity_id;
-  }
-  found.chamberZones.sort((a, b) => chamberNumber(a) - chamberNumber(b));
-  return found;
-};
-
+/** The first Presso boots in the entity registry (for a card added without a device). */
 const firstDevice = (hass) => {
   const entry = Object.values(hass?.entities || {}).find((e) => e.platform === DOMAIN && e.device_id);
   return entry?.device_id;
@@ -130,14 +41,14 @@ const element = (name, attributes = {}, children = []) => {
   return node;
 };
 
-/** Colour of a chamber at `ratio` (0..1) of the user's cap: cool at rest, warm near the cap. */
+/** Colour of a chamber at `ratio` (0..1) of today's limit: cool at rest, warm near it. */
 const pressureColour = (ratio) => {
   if (ratio <= 0) return "var(--presso-chamber-empty, var(--secondary-background-color))";
   const hue = Math.round(200 - 190 * Math.min(1, ratio));
   return `hsl(${hue} 72% 52%)`;
 };
 
-const duration = (seconds) => {
+const clock = (seconds) => {
   const s = Math.max(0, Math.round(seconds));
   const h = Math.floor(s / 3600);
   const m = Math.floor((s % 3600) / 60);
@@ -214,27 +125,42 @@ const STYLE = `
   .selects .field { grid-template-columns: 1fr; gap: 4px; }
   select { font: inherit; min-height: 36px; padding: 0 8px; border-radius: 8px;
     border: 1px solid var(--divider-color); background: var(--card-background-color); color: var(--primary-text-color); }
+  .why { margin: -4px 0 0; font-size: 0.85em; color: var(--secondary-text-color); }
+  .limits { display: flex; flex-direction: column; gap: 4px; padding: 8px 12px;
+    border-radius: var(--ha-card-border-radius, 12px); background: var(--secondary-background-color);
+    color: var(--primary-text-color); }
+  .limits p { margin: 0; }
+  .glance { display: grid; grid-template-columns: 1fr auto; gap: 4px 12px; align-items: end; }
+  .glance .title { color: var(--secondary-text-color); font-size: 0.9em; }
+  .bars { display: grid; grid-template-columns: repeat(7, 1fr); gap: 4px; align-items: end; height: 56px; }
+  .bars .day { display: flex; flex-direction: column; align-items: center; gap: 2px; height: 100%;
+    justify-content: flex-end; font-size: 0.7em; color: var(--secondary-text-color); }
+  .bars .bar { width: 100%; max-width: 22px; min-height: 2px; border-radius: 3px 3px 0 0;
+    background: var(--state-active-color, var(--primary-color)); }
+  .bars .day.future .bar { background: var(--divider-color); }
+  .plan { font-size: 0.9em; color: var(--secondary-text-color); }
   [hidden] { display: none !important; }
   @media (max-width: 420px) { .selects { grid-template-columns: 1fr; } }
 `;
-
 class PressoBootsCard extends HTMLElement {
   constructor() {
     super();
     this.attachShadow({ mode: "open" });
     this._config = undefined;
     this._hass = undefined;
-    this._live = undefined;
+    this._view = undefined;
+    this._texts = undefined;
+    this._textsFor = undefined;
+    this._week = undefined;
+    this._weekKey = undefined;
     this._shape = "";
-    this._seen = [];
+    this._drawn = undefined;
     this._unsubscribe = undefined;
     this._subscribedTo = undefined;
-    this._localize = undefined;
-    this._translationsFor = undefined;
     this._tick = undefined;
-    this._registry = undefined;
-    this._registryDevice = undefined;
-    this._found = undefined;
+    this._error = undefined;
+    this._problem = undefined;
+    this._moving = undefined;
   }
 
   static getStubConfig(hass) {
@@ -245,7 +171,7 @@ class PressoBootsCard extends HTMLElement {
   static getConfigForm() {
     return {
       schema: [{ name: "device_id", selector: { device: { integration: DOMAIN } } }],
-      computeLabel: (schema, _data, hass) => (schema.name === "device_id" ? text(hass, "boots") : undefined),
+      computeLabel: (schema) => (schema.name === "device_id" ? TEXTS.card_boots : undefined),
     };
   }
 
@@ -253,20 +179,21 @@ class PressoBootsCard extends HTMLElement {
     if (!config || typeof config !== "object") throw new Error("Invalid configuration");
     if (config.device_id !== undefined && typeof config.device_id !== "string")
       throw new Error("device_id must be a device id");
-    if (config.entity !== undefined && !String(config.entity).startsWith("switch."))
-      throw new Error("entity must be the boots' session switch (switch.…)");
+    if (config.entity !== undefined && typeof config.entity !== "string")
+      throw new Error("entity must be the boots' session switch");
     this._config = { ...config };
     this._shape = "";
-    this._seen = [];
+    this._drawn = undefined;
     this._resubscribe();
     this._render();
   }
 
   set hass(hass) {
+    const first = !this._hass;
     this._hass = hass;
-    if (this._translationsFor !== language(hass)) this._loadTranslations();
+    if (this._textsFor !== language(hass)) this._loadTexts();
     this._resubscribe();
-    this._render();
+    if (first) this._render();
   }
 
   get hass() {
@@ -279,47 +206,51 @@ class PressoBootsCard extends HTMLElement {
 
   disconnectedCallback() {
     this._stopSubscription();
-    clearInterval(this._tick);
-    this._tick = undefined;
+    this._setTicking(false);
   }
 
   getCardSize() {
-    return 8;
+    return 9;
   }
 
   getGridOptions() {
-    return { columns: 12, min_columns: 6, rows: "auto", min_rows: 6 };
+    return { columns: 12, min_columns: 6, rows: "auto", min_rows: 7 };
   }
 
-  // --- which boots ---------------------------------------------------------------------
+  // --- which boots, texts, live view ---------------------------------------------------
 
+  /** The configured boots: a device id, or the device of the configured session switch. */
   get _deviceId() {
     const config = this._config || {};
     if (config.device_id) return config.device_id;
     const registry = this._hass?.entities;
-    if (registry !== this._idRegistry || config !== this._idConfig) {
-      this._idRegistry = registry;
-      this._idConfig = config;
-      this._id = config.entity ? registry?.[config.entity]?.device_id : firstDevice(this._hass);
-    }
-    return this._id;
+    return config.entity ? registry?.[config.entity]?.device_id : firstDevice(this._hass);
   }
 
-  async _loadTranslations() {
+  _t(key, values) {
+    const template = this._texts?.[key];
+    return template === undefined ? "" : fill(template, values);
+  }
+
+  async _loadTexts() {
     const hass = this._hass;
-    this._translationsFor = language(hass);
-    if (!hass?.loadBackendTranslation) return;
+    const wanted = language(hass);
+    this._textsFor = wanted;
+    if (!hass?.connection) return;
     try {
-      await hass.loadBackendTranslation("exceptions", DOMAIN);
-      this._localize = await hass.loadBackendTranslation("issues", DOMAIN);
-    } catch (_err) {
-      this._localize = undefined; // our own texts serve
+      const answer = await hass.connection.sendMessagePromise({ type: `${DOMAIN}/texts`, language: wanted });
+      if (this._textsFor !== wanted) return;
+      this._texts = answer.texts;
+      Object.assign(TEXTS, answer.texts);
+      describe(answer.texts);
+    } catch (err) {
+      this._textsFor = undefined; // tried again with the next hass
+      return;
     }
-    this._seen = [];
+    this._shape = "";
+    this._drawn = undefined;
     this._render();
   }
-
-  // --- live data -------------------------------------------------------------------------
 
   _resubscribe() {
     const deviceId = this.isConnected ? this._deviceId : undefined;
@@ -327,7 +258,7 @@ class PressoBootsCard extends HTMLElement {
     this._stopSubscription();
     if (!deviceId || !this._hass?.connection) return;
     this._subscribedTo = deviceId;
-    const pending = this._hass.connection.subscribeMessage((message) => this._onLive(message), {
+    const pending = this._hass.connection.subscribeMessage((message) => this._onView(message), {
       type: `${DOMAIN}/subscribe`,
       device_id: deviceId,
     });
@@ -335,7 +266,8 @@ class PressoBootsCard extends HTMLElement {
     pending.catch((err) => {
       if (this._unsubscribe === pending) {
         this._unsubscribe = undefined;
-        this._showError(err);
+        this._problem = err?.code === "not_found" ? "missing" : err?.message || String(err);
+        this._render();
       }
     });
   }
@@ -344,47 +276,65 @@ class PressoBootsCard extends HTMLElement {
     const pending = this._unsubscribe;
     this._unsubscribe = undefined;
     this._subscribedTo = undefined;
-    this._live = undefined;
+    this._view = undefined;
+    this._week = undefined;
+    this._weekKey = undefined;
     if (pending) pending.then((unsubscribe) => unsubscribe()).catch(() => undefined);
   }
 
-  _onLive(message) {
-    this._live = message;
+  _onView(view) {
+    this._view = view;
+    this._problem = undefined;
+    const weekKey = `${view.today_minutes}/${view.limits?.plan?.session}/${view.available}`;
+    if (weekKey !== this._weekKey) {
+      this._weekKey = weekKey;
+      this._loadWeek();
+    }
     this._render();
   }
 
-  // --- drawing ----------------------------------------------------------------------------
+  async _loadWeek() {
+    const deviceId = this._subscribedTo;
+    if (!deviceId) return;
+    try {
+      const week = await this._hass.connection.sendMessagePromise({ type: `${DOMAIN}/week`, device_id: deviceId });
+      if (deviceId !== this._subscribedTo) return;
+      this._week = week;
+      this._renderWeek();
+    } catch (_err) {
+      this._week = undefined; // the glance stays hidden
+    }
+  }
+
+  // --- drawing ------------------------------------------------------------------------------
 
   _render() {
-    const hass = this._hass;
-    if (!hass || !this._config) return;
-    const deviceId = this._deviceId;
-    if (hass.entities !== this._registry || deviceId !== this._registryDevice) {
-      // the entity registry changes rarely; hass itself changes with every state
-      this._registry = hass.entities;
-      this._registryDevice = deviceId;
-      this._found = deviceId ? deviceEntities(hass, deviceId) : undefined;
-    }
-    const entities = this._found;
-    if (!deviceId || !entities.session) {
-      this._renderMessage(text(hass, deviceId ? "missing" : "choose"));
+    if (!this._hass || !this._config) return;
+    if (!this._texts) {
+      this._renderMessage("");
       return;
     }
-    const ids = [entities.session, entities.pressure, entities.duration, entities.program, entities.legs,
-      entities.state, entities.ends, entities.fault, ...entities.chamberZones];
-    const seen = [language(hass), this._live, this._localize, ...ids.map((id) => hass.states[id])];
-    if (seen.length === this._seen.length && seen.every((value, i) => value === this._seen[i])) return;
-    this._seen = seen;
-    const legs = this._live?.legs ?? (hass.states[entities.legs]?.attributes.options?.length > 1 ? 2 : 1);
-    const chambers = this._live?.chambers ?? entities.chamberZones.length;
-    const shape = `${deviceId}/${legs}x${chambers}/${language(hass)}`;
-    if (shape !== this._shape) this._build(legs, chambers, shape);
-    this._update(entities);
+    const deviceId = this._deviceId;
+    const view = this._view;
+    if (!deviceId || this._problem === "missing") {
+      this._renderMessage(this._t(deviceId ? "card_missing" : "card_choose"));
+      return;
+    }
+    if (this._problem) {
+      this._renderMessage(this._problem);
+      return;
+    }
+    if (!view) return;
+    if (view === this._drawn) return;
+    this._drawn = view;
+    const shape = `${deviceId}/${view.legs ?? 0}x${view.chambers ?? 0}/${this._textsFor}`;
+    if (shape !== this._shape) this._build(view.legs ?? 0, view.chambers ?? 0, shape);
+    this._update(view);
   }
 
   _renderMessage(message) {
     this._shape = "";
-    this._seen = [];
+    this._drawn = undefined;
     this.shadowRoot.replaceChildren(
       element("style", {}, [STYLE]),
       element("ha-card", {}, [element("div", { class: "notice", role: "status" }, [message])]),
@@ -392,13 +342,12 @@ class PressoBootsCard extends HTMLElement {
   }
 
   _build(legs, chambers, shape) {
-    const hass = this._hass;
     this._shape = shape;
     this._perLeg = chambers;
-    const drawing = svg("svg", { class: "legs", viewBox: `0 0 ${legs * 100} 272`, role: "group" });
+    const drawing = svg("svg", { class: "legs", viewBox: `0 0 ${Math.max(1, legs) * 100} 272`, role: "group" });
     this._chambers = [];
     for (let leg = 0; leg < legs; leg += 1) {
-      const legName = text(hass, `leg_${LEG_KEYS[leg]}`);
+      const legName = this._t(`card_leg_${LEG_KEYS[leg]}`);
       const group = svg("g", { role: "group", "aria-label": legName, "data-leg": LEG_KEYS[leg] });
       legShapes(chambers, 50 + leg * 100).forEach((d, i) => {
         const path = svg("path", { d, class: "chamber", role: "img", "data-chamber": String(i + 1) });
@@ -414,19 +363,18 @@ class PressoBootsCard extends HTMLElement {
     const circle = (cls) =>
       svg("circle", { class: cls, cx: "56", cy: "56", r: "48", fill: "none", "stroke-width": "8",
         "stroke-linecap": "round", transform: "rotate(-90 56 56)" });
-    const track = circle("track");
     this._done = circle("done");
-    const length = 2 * Math.PI * 48;
-    this._done.setAttribute("stroke-dasharray", String(length));
-    this._done.setAttribute("stroke-dashoffset", String(length));
-    this._ringLength = length;
+    this._ringLength = 2 * Math.PI * 48;
+    this._done.setAttribute("stroke-dasharray", String(this._ringLength));
+    this._done.setAttribute("stroke-dashoffset", String(this._ringLength));
     this._ringBig = svg("text", { class: "big", x: "56", y: "58" });
     this._ringSmall = svg("text", { class: "small", x: "56", y: "74" });
-    ring.append(track, this._done, this._ringBig, this._ringSmall);
+    ring.append(circle("track"), this._done, this._ringBig, this._ringSmall);
 
     this._name = element("span", { class: "name" });
     this._state = element("span", { class: "state", role: "status" });
     this._notice = element("div", { class: "notice", role: "status", hidden: "" });
+    this._limits = element("div", { class: "limits", role: "status", hidden: "" });
     this._facts = element("div", { class: "facts" });
     this._scaleEnd = element("span");
     this._scale = element("div", { class: "scale" }, [
@@ -435,199 +383,315 @@ class PressoBootsCard extends HTMLElement {
     ]);
     this._startStop = element("button", { type: "button", class: "primary", "data-action": "start-stop" });
     this._pauseResume = element("button", { type: "button", "data-action": "pause-resume" });
-    this._slider = element("input", { type: "range", id: "pressure" });
-    this._sliderValue = element("output", { for: "pressure" });
+    this._pressure = element("input", { type: "range", id: "pressure", "aria-describedby": "pressure-why" });
+    this._pressureValue = element("output", { for: "pressure" });
+    this._pressureWhy = element("p", { class: "why", id: "pressure-why" });
+    this._length = element("input", { type: "range", id: "length", "aria-describedby": "length-why" });
+    this._lengthValue = element("output", { for: "length" });
+    this._lengthWhy = element("p", { class: "why", id: "length-why" });
     this._program = element("select", { id: "program" });
     this._legs = element("select", { id: "legs" });
-    this._error = element("p", { class: "error", role: "alert", hidden: "" });
+    this._errorLine = element("p", { class: "error", role: "alert", hidden: "" });
+    this._bars = element("div", { class: "bars", role: "img" });
+    this._weekTotal = element("span", { class: "title" });
+    this._plan = element("div", { class: "plan" });
+    this._glance = element("div", { class: "glance", hidden: "" }, [
+      element("span", { class: "title" }, [this._t("card_week")]), this._weekTotal, this._bars, this._plan,
+    ]);
 
     this._startStop.addEventListener("click", () => this._startOrStop());
     this._pauseResume.addEventListener("click", () => this._pauseOrResume());
-    this._slider.addEventListener("input", () => {
-      this._sliderValue.value = `${this._slider.value} mmHg`;
+    // while a slider moves, the view does not move it back; its change is sent once
+    this._pressure.addEventListener("input", () => {
+      this._moving = this._pressure;
+      setText(this._pressureValue, `${this._pressure.value} mmHg`);
     });
-    this._slider.addEventListener("change", () => this._setPressure(Number(this._slider.value)));
-    this._program.addEventListener("change", () => this._select("program", this._program.value));
-    this._legs.addEventListener("change", () => this._select("legs", this._legs.value));
+    this._pressure.addEventListener("change", () => this._changed("pressure", this._pressure));
+    this._length.addEventListener("input", () => {
+      this._moving = this._length;
+      this._showLength(Number(this._length.value));
+    });
+    this._length.addEventListener("change", () => this._changed("duration", this._length));
+    this._program.addEventListener("change", () => this._control("program", this._program.value));
+    this._legs.addEventListener("change", () => this._control("legs", this._legs.value));
 
+    const field = (label, input, output) =>
+      element("label", { class: "field", for: input.id }, [label, input, output]);
     this.shadowRoot.replaceChildren(
       element("style", {}, [STYLE]),
       element("ha-card", {}, [
         element("div", { class: "header" }, [this._name, this._state]),
         this._notice,
+        this._limits,
         element("div", { class: "body" }, [drawing, element("div", { class: "side" }, [ring, this._facts, this._scale])]),
         element("div", { class: "buttons" }, [this._startStop, this._pauseResume]),
-        element("label", { class: "field", for: "pressure" }, [text(hass, "pressure"), this._slider, this._sliderValue]),
+        field(this._t("card_pressure"), this._pressure, this._pressureValue),
+        this._pressureWhy,
+        field(this._t("card_length"), this._length, this._lengthValue),
+        this._lengthWhy,
         element("div", { class: "selects" }, [
-          element("label", { class: "field" }, [text(hass, "program"), this._program]),
-          element("label", { class: "field" }, [text(hass, "legs"), this._legs]),
+          element("label", { class: "field" }, [this._t("card_program"), this._program]),
+          element("label", { class: "field" }, [this._t("card_legs"), this._legs]),
         ]),
-        this._error,
+        this._errorLine,
+        this._glance,
       ]),
     );
-    this._entities = undefined;
+    if (this._error) this._showError(this._error);
+    this._renderWeek();
   }
 
-  _update(entities) {
-    const hass = this._hass;
-    this._entities = entities;
-    const session = hass.states[entities.session];
-    const pressure = hass.states[entities.pressure];
-    const stateObj = hass.states[entities.state];
-    const live = this._live || {};
-    const name = hass.devices?.[this._deviceId]?.name_by_user || hass.devices?.[this._deviceId]?.name ||
-      session?.attributes.friendly_name || text(hass, "name");
-    const available = session && session.state !== "unavailable";
-    const running = session?.state === "on";
-    const sessionState = live.state ?? stateObj?.state;
-    const paused = sessionState === "paused";
-    setText(this._name, name);
-    setText(this._state, available ? this._stateName(stateObj, sessionState) : "");
+  _update(view) {
+    const limits = view.limits || {};
+    const available = Boolean(view.available);
+    const state = view.state;
+    const inSession = state === "running" || state === "paused";
+    setText(this._name, view.name || this._t("card_name"));
+    setText(this._state, available && state ? this._t(`state.${state}`) : "");
 
-    // chambers
-    const cap = Number(pressure?.attributes.max) || 100;
-    const legsInUse = live.legs_in_use ?? { both: 3, left: 1, right: 2 }[hass.states[entities.legs]?.state] ?? 3;
-    const zones = live.zones ?? entities.chamberZones.reduce(
-      (mask, id) => (hass.states[id]?.state === "off" ? mask & ~(1 << (chamberNumber(id) - 1)) : mask), 0xffff);
-    const perLeg = this._perLeg;
+    // chambers, coloured against today's pressure limit
+    const top = limits.pressure_max || 100;
+    const legsInUse = view.legs_in_use ?? 3;
+    const zones = view.zones ?? 0xffff;
     for (const item of this._chambers) {
       const inUse = Boolean(legsInUse & (1 << item.leg)) && Boolean(zones & (1 << (item.chamber - 1)));
-      const value = live.pressures?.[item.leg * perLeg + item.chamber - 1] ?? 0;
-      const active = running && inUse && live.active_chamber === item.chamber;
-      const key = `${inUse}/${value}/${active}/${cap}`;
+      const value = view.pressures?.[item.leg * this._perLeg + item.chamber - 1] ?? 0;
+      const active = state === "running" && inUse && view.active_chamber === item.chamber;
+      const key = `${inUse}/${value}/${active}/${top}`;
       if (key === item.key) continue;
       item.key = key;
       item.path.classList.toggle("off", !inUse);
       item.path.classList.toggle("active", active);
-      item.path.style.fill = inUse ? pressureColour(value / cap) : "";
+      item.path.style.fill = inUse ? pressureColour(value / top) : "";
       item.path.dataset.pressure = String(value);
       item.path.setAttribute("aria-label", inUse
-        ? text(hass, "chamber", { leg: item.legName, chamber: item.chamber, pressure: value }) +
-            (active ? ` (${text(hass, "inflating")})` : "")
-        : text(hass, "not_in_use", { leg: item.legName, chamber: item.chamber }));
+        ? this._t("card_chamber", { leg: item.legName, chamber: item.chamber, pressure: value }) +
+            (active ? ` (${this._t("card_inflating")})` : "")
+        : this._t("card_not_in_use", { leg: item.legName, chamber: item.chamber }));
     }
-    setAttr(this._scale, "aria-label", text(hass, "scale", { cap }));
-    setText(this._scaleEnd, `${cap} mmHg`);
+    setAttr(this._scale, "aria-label", this._t("card_scale", { limit: top }));
+    setText(this._scaleEnd, `${top} mmHg`);
 
-    this._updateNotice(entities, name, available);
-    this._updateProgress(entities, running, paused);
+    this._updateNotice(view, available);
+    this._updateLimits(view, limits);
+    this._updateProgress();
 
-    // controls
-    setText(this._startStop, text(hass, running ? "stop" : "start"));
+    // controls: Start/Stop and Pause/Resume follow the session
+    setText(this._startStop, this._t(inSession ? "card_stop" : "card_start"));
     setFlag(this._startStop, "disabled", !available);
-    setText(this._pauseResume, text(hass, paused ? "resume" : "pause"));
-    setFlag(this._pauseResume, "disabled", !available || !running);
-    if (pressure) {
-      const attrs = pressure.attributes;
-      setAttr(this._slider, "min", attrs.min);
-      setAttr(this._slider, "max", attrs.max);
-      setAttr(this._slider, "step", attrs.step);
-      if (this.shadowRoot.activeElement !== this._slider && !Number.isNaN(Number(pressure.state))) {
-        this._slider.value = pressure.state;
-      }
-      setText(this._sliderValue, `${this._slider.value} mmHg`);
-      setAttr(this._slider, "aria-valuetext", `${this._slider.value} mmHg (${text(hass, "cap", { cap })})`);
-    }
-    setFlag(this._slider, "disabled", !available || !pressure || pressure.state === "unavailable");
-    fillSelect(this._program, hass, hass.states[entities.program]);
-    fillSelect(this._legs, hass, hass.states[entities.legs]);
-    setFlag(this._program, "disabled", !available);
-    setFlag(this._legs, "disabled", !available);
+    setText(this._pauseResume, this._t(state === "paused" ? "card_resume" : "card_pause"));
+    setFlag(this._pauseResume, "disabled", !available || !inSession);
+    const pressure = Math.min(view.pressure ?? limits.start_pressure ?? 0, top);
+    this._setRange(this._pressure, limits.pressure_min, top, limits.pressure_step, pressure);
+    setText(this._pressureValue, `${this._pressure.value} mmHg`);
+    setAttr(this._pressure, "aria-valuetext", `${this._pressure.value} mmHg`);
+    setFlag(this._pressure, "disabled", !available || view.pressure == null);
+    const longest = limits.duration_max;
+    const length = inSession ? view.duration : limits.start_minutes;
+    this._setRange(this._length, limits.duration_min, longest ?? limits.duration_min, limits.duration_step,
+      Math.min(length ?? 0, longest ?? 0));
+    this._showLength(Number(this._length.value));
+    setFlag(this._length, "disabled", !available || longest == null || inSession);
+    this._fillSelect(this._program, "program", view.programs || [], view.program);
+    this._fillSelect(this._legs, "legs", view.legs_options || [], view.legs_choice);
+    setFlag(this._program, "disabled", !available || !view.program);
+    setFlag(this._legs, "disabled", !available || !view.legs_choice);
   }
 
-  _stateName(stateObj, value) {
-    const hass = this._hass;
-    if (!value || value === "unknown" || value === "unavailable") return "";
-    if (stateObj && value === stateObj.state && hass.formatEntityState) return hass.formatEntityState(stateObj);
-    return backend(hass.localize, `entity.sensor.session_state.state.${value}`, {}, text(hass, value));
+  _setRange(input, min, max, step, value) {
+    setAttr(input, "min", min);
+    setAttr(input, "max", max);
+    setAttr(input, "step", step);
+    if (this._moving !== input) input.value = String(value);
   }
 
-  _updateNotice(entities, name, available) {
-    const hass = this._hass;
-    const fault = hass.states[entities.fault];
+  _showLength(minutes) {
+    const text = this._t("card_minutes", { minutes });
+    setText(this._lengthValue, text);
+    setAttr(this._length, "aria-valuetext", text);
+  }
+
+  _updateNotice(view, available) {
     let message = "";
     let isFault = false;
-    if (!available) {
-      message = backend(this._localize || hass.localize, "exceptions.not_found.message", { name },
-        text(hass, "asleep", { name }));
-    } else if (this._live?.other_app) {
-      message = backend(this._localize || hass.localize, "exceptions.other_central.message", { name },
-        text(hass, "other_app", { name }));
-    } else if (fault && !["none", "unknown", "unavailable"].includes(fault.state)) {
+    const name = view.name;
+    if (!available) message = this._t("card_asleep", { name });
+    else if (view.other_app) message = this._t("card_other_app", { name });
+    else if (view.fault) {
       isFault = true;
-      const title = hass.formatEntityState ? hass.formatEntityState(fault) : fault.state;
-      const key = `issues.fault_${fault.state}.fix_flow.step.confirm.description`;
-      message = `${text(hass, "fault", { fault: title })} ${backend(this._localize, key, { code: "" }, "")}`.trim();
+      message = this._t("card_fault", { fault: this._t(`fault.${view.fault}`) || view.fault });
     }
     setText(this._notice, message);
     setFlag(this._notice, "hidden", !message);
     if (this._notice.classList.contains("fault") !== isFault) this._notice.classList.toggle("fault", isFault);
   }
 
-  _updateProgress(entities, running, paused) {
-    const hass = this._hass;
-    const program = hass.states[entities.program];
-    const pressure = hass.states[entities.pressure];
-    const ends = Date.parse(hass.states[entities.ends]?.state ?? "");
-    const minutes = Number(hass.states[entities.duration]?.state);
-    const remaining = running && !Number.isNaN(ends) ? Math.max(0, Math.round((ends - Date.now()) / 1000)) : undefined;
-    const total = minutes > 0 ? minutes * 60 : undefined;
-    const done = remaining !== undefined && total ? Math.min(1, Math.max(0, 1 - remaining / total)) : 0;
+  /** The limits in force, in words: a summary, and why each slider stops where it does. */
+  _updateLimits(view, limits) {
+    const lines = [];
+    const plan = limits.plan;
+    if (plan) lines.push(this._t("card_plan", plan));
+    if (limits.rest_until) lines.push(this._t("card_rest", { time: limits.rest_until }));
+    const daily = limits.daily;
+    if (daily) {
+      const values = { left: daily.left, limit: daily.limit, shortest: limits.duration_min };
+      if (daily.left <= 0) lines.push(this._t("card_daily_used", values));
+      else if (limits.duration_max == null) lines.push(this._t("card_daily_short", values));
+      else lines.push(this._t("card_daily_left", values));
+    }
+    const key = lines.join("\n");
+    if (this._limits.dataset.key !== key) {
+      this._limits.dataset.key = key;
+      this._limits.replaceChildren(...lines.map((line) => element("p", {}, [line])));
+    }
+    setFlag(this._limits, "hidden", !lines.length);
+    const step = plan ? { session: plan.session, sessions: plan.sessions } : {};
+    const pressureLimit = `${limits.pressure_max} mmHg`;
+    setText(this._pressureWhy, limits.pressure_reason === "plan"
+      ? this._t("card_stops_plan", { limit: pressureLimit, ...step })
+      : this._t("card_stops_cap_pressure", { limit: pressureLimit }));
+    const minutes = limits.duration_max ?? 0;
+    const lengthLimit = this._t("card_minutes", { minutes });
+    let why = this._t("card_stops_cap_length", { limit: lengthLimit });
+    if (limits.duration_reason === "daily") {
+      why = this._t("card_stops_daily", { limit: lengthLimit, left: daily?.left ?? 0, daily: daily?.limit ?? 0 });
+    } else if (limits.duration_reason === "plan") {
+      why = this._t("card_stops_plan", { limit: lengthLimit, ...step });
+    }
+    setText(this._lengthWhy, why);
+  }
+
+  /** The ring: time left in a session, else the length a start will really get. */
+  _updateProgress() {
+    const view = this._view || {};
+    const limits = view.limits || {};
+    const running = view.state === "running";
+    const paused = view.state === "paused";
+    const ends = Date.parse(view.ends ?? "");
+    const total = (view.duration || 0) * 60;
+    let big = "–";
+    let small = "";
+    let done = 0;
+    if ((running || paused) && !Number.isNaN(ends)) {
+      const remaining = paused && this._frozen !== undefined
+        ? this._frozen : Math.max(0, Math.round((ends - Date.now()) / 1000));
+      this._frozen = paused ? remaining : undefined;
+      big = clock(remaining);
+      small = this._t("card_time_left");
+      done = total ? Math.min(1, Math.max(0, 1 - remaining / total)) : 0;
+    } else if (!running && !paused && limits.start_minutes) {
+      this._frozen = undefined;
+      big = clock(limits.start_minutes * 60);
+      small = this._t("card_start_gets");
+    }
     setAttr(this._done, "stroke-dashoffset", (this._ringLength * (1 - done)).toFixed(1));
-    setText(this._ringBig, remaining !== undefined ? duration(remaining) : total ? duration(total) : "–");
-    setText(this._ringSmall, remaining !== undefined ? text(hass, "remaining", { time: "" }).trim() : "");
-    const programName = program && hass.formatEntityState ? hass.formatEntityState(program) : program?.state;
-    const facts = [programName, pressure ? `${pressure.state} mmHg` : ""].filter(
-      (v) => v && !v.startsWith("unavailable") && !v.startsWith("unknown"));
-    setText(this._facts, facts.join(" · "));
-    const ticking = running && !paused && remaining !== undefined;
-    if (ticking && !this._tick) {
-      this._tick = setInterval(() => {
-        if (this._entities) this._updateProgress(this._entities, true, false);
-      }, 1000);
-    } else if (!ticking && this._tick) {
+    setText(this._ringBig, big);
+    setText(this._ringSmall, small);
+    const facts = [view.program ? this._t(`program.${view.program}`) : "", view.pressure != null ? `${view.pressure} mmHg` : ""];
+    setText(this._facts, facts.filter(Boolean).join(" · "));
+    this._setTicking(running && !Number.isNaN(ends));
+  }
+
+  _setTicking(on) {
+    if (on && !this._tick) this._tick = setInterval(() => this._updateProgress(), 1000);
+    else if (!on && this._tick) {
       clearInterval(this._tick);
       this._tick = undefined;
     }
   }
 
-  // --- controls (always through the integration's entities and actions) -------------------
+  /** This week's minutes per day, beside the gentle start plan's progress. */
+  _renderWeek() {
+    const week = this._week;
+    if (!this._glance) return;
+    const days = week?.days || [];
+    setFlag(this._glance, "hidden", !days.length);
+    if (!days.length) return;
+    const locale = language(this._hass);
+    const most = Math.max(1, ...days.map((d) => d.minutes || 0));
+    const weekday = new Intl.DateTimeFormat(locale, { weekday: "short", timeZone: "UTC" });
+    const bars = days.map((d) => {
+      const name = weekday.format(new Date(`${d.day}T12:00:00Z`));
+      const bar = element("div", { class: "bar" });
+      bar.style.height = `${Math.round((40 * (d.minutes || 0)) / most)}px`;
+      return element("div", {
+        class: d.minutes === null ? "day future" : "day",
+        "data-minutes": String(d.minutes ?? ""),
+        title: this._t("card_day_minutes", { day: name, minutes: d.minutes ?? 0 }),
+      }, [bar, element("span", { "aria-hidden": "true" }, [name])]);
+    });
+    this._bars.replaceChildren(...bars);
+    const total = days.reduce((sum, d) => sum + (d.minutes || 0), 0);
+    setText(this._weekTotal, this._t("card_week_total", { minutes: total }));
+    setAttr(this._bars, "aria-label", days.filter((d) => d.minutes !== null)
+      .map((d) => this._t("card_day_minutes", { day: weekday.format(new Date(`${d.day}T12:00:00Z`)), minutes: d.minutes }))
+      .join(", "));
+    setText(this._plan, week.plan ? this._t("card_plan_progress", week.plan) : this._t("card_plan_off"));
+  }
 
-  async _call(domain, service, data, target) {
-    setText(this._error, "");
-    this._error.hidden = true;
+  _fillSelect(select, kind, options, value) {
+    const key = `${options.join("|")}/${this._textsFor}`;
+    if (select.dataset.options !== key) {
+      select.dataset.options = key;
+      select.replaceChildren(
+        ...options.map((option) => element("option", { value: option }, [this._t(`${kind}.${option}`) || option])),
+      );
+    }
+    if (value && select.value !== value) select.value = value;
+  }
+
+  // --- controls (through the integration: permissions and limits apply) ------------------
+
+  async _control(action, value) {
+    this._showError(undefined);
+    const message = { type: `${DOMAIN}/control`, device_id: this._subscribedTo, action,
+      language: language(this._hass) };
+    if (value !== undefined) message.value = value;
     try {
-      await this._hass.callService(domain, service, data, target);
+      await this._hass.connection.sendMessagePromise(message);
     } catch (err) {
-      this._showError(err);
-      this._seen = [];
-      this._render(); // put the slider and selects back to what the boots have
+      this._showError(err, action);
+      this._drawn = undefined;
+      this._render(); // put the sliders and selects back to what the boots have
     }
   }
 
-  _showError(err) {
-    if (!this._error) return;
-    setText(this._error, err?.message || String(err));
-    this._error.hidden = false;
+  /** A refusal in words, and what to change on this card to get past it. */
+  _showError(err, action) {
+    this._error = err;
+    if (!this._errorLine) return;
+    if (!err) {
+      setText(this._errorLine, "");
+      this._errorLine.hidden = true;
+      return;
+    }
+    const limits = this._view?.limits || {};
+    const hint = {
+      daily_limit: ["card_change_length", { limit: limits.duration_max }],
+      duration_above_plan: ["card_change_length", { limit: limits.duration_max }],
+      pressure_above_plan: ["card_change_pressure", { limit: limits.pressure_max }],
+      pressure_above_cap: ["card_change_pressure", { limit: limits.pressure_max }],
+      rest_period: ["card_change_wait", { time: limits.rest_until }],
+    }[err?.translation_key];
+    const words = [err?.message || String(err)];
+    if (action === "start" && hint && (hint[1].limit || hint[1].time)) words.push(this._t(...hint));
+    setText(this._errorLine, words.join(" "));
+    this._errorLine.hidden = false;
+  }
+
+  _changed(action, input) {
+    this._moving = undefined;
+    return this._control(action, Number(input.value));
   }
 
   _startOrStop() {
-    const session = this._hass.states[this._entities.session];
-    const service = session?.state === "on" ? "turn_off" : "turn_on";
-    return this._call("switch", service, {}, { entity_id: this._entities.session });
+    const state = this._view?.state;
+    if (state === "running" || state === "paused") return this._control("stop");
+    return this._control("start", this._view?.limits?.start_minutes ?? undefined);
   }
 
   _pauseOrResume() {
-    const paused = (this._live?.state ?? this._hass.states[this._entities.state]?.state) === "paused";
-    return this._call(DOMAIN, paused ? "resume_session" : "pause_session", { device_id: this._deviceId });
-  }
-
-  _setPressure(value) {
-    return this._call("number", "set_value", { value }, { entity_id: this._entities.pressure });
-  }
-
-  _select(which, option) {
-    return this._call("select", "select_option", { option }, { entity_id: this._entities[which] });
+    return this._control(this._view?.state === "paused" ? "resume" : "pause");
   }
 }
 
@@ -636,39 +700,24 @@ const setText = (node, value) => {
 };
 
 const setAttr = (node, name, value) => {
-  if (value !== undefined && node.getAttribute(name) !== String(value)) node.setAttribute(name, String(value));
+  if (value !== undefined && value !== null && node.getAttribute(name) !== String(value))
+    node.setAttribute(name, String(value));
 };
 
 const setFlag = (node, name, on) => {
   if (node[name] !== on) node[name] = on;
 };
 
-const chamberNumber = (entityId) => Number(entityId.match(/(\d+)$/)?.[1] ?? 0);
-
-const fillSelect = (select, hass, stateObj) => {
-  const options = stateObj?.attributes.options || [];
-  const key = options.join("|");
-  if (select.dataset.options !== key || select.dataset.language !== language(hass)) {
-    select.dataset.options = key;
-    select.dataset.language = language(hass);
-    select.replaceChildren(
-      ...options.map((option) => {
-        const label = hass.formatEntityState ? hass.formatEntityState(stateObj, option) : option;
-        return element("option", { value: option }, [label]);
-      }),
-    );
-  }
-  if (stateObj && options.includes(stateObj.state) && select.value !== stateObj.state) select.value = stateObj.state;
+/** The card picker's texts, once a card has loaded them (the picker is opened later). */
+const TEXTS = {};
+const PICKER = { type: CARD, name: "Presso", description: "", preview: true, documentationURL: DOCS };
+const describe = (texts) => {
+  PICKER.name = texts.card_name || PICKER.name;
+  PICKER.description = texts.card_description || PICKER.description;
 };
 
 if (!customElements.get(CARD)) {
   customElements.define(CARD, PressoBootsCard);
   window.customCards = window.customCards || [];
-  window.customCards.push({
-    type: CARD,
-    name: TEXTS.en.name,
-    description: TEXTS.en.description,
-    preview: true,
-    documentationURL: "https://github.com/presso-boots/presso_boots#the-leg-boots-card",
-  });
+  window.customCards.push(PICKER);
 }
