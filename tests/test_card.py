@@ -316,7 +316,7 @@ async def test_the_texts_come_from_the_translations(
         assert result["language"] == answered
         texts = result["texts"]
         assert (texts["card_start"], texts["program.wave"]) == (start, wave)
-        assert texts["state.paused"] and texts["legs.both"] and texts["fault.leak"]
+        assert all(texts[key] for key in ("state.paused", "legs.both", "fault.leak"))
         assert "{name}" in texts["card_asleep"]  # the exception's text, one translation
 
 
