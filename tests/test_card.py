@@ -175,6 +175,8 @@ async def test_one_resource_in_storage_mode_over_reloads_and_entries(
     await pro.add_entry()
     assert hass.data[LOVELACE_DATA].resource_mode == "storage"
     assert [(r["type"], r["url"]) for r in _resources(hass)] == [("module", URL)]
+    # and pushed to the tabs already open, which load their resources only once
+    assert URL in hass.data[DATA_EXTRA_MODULE_URL].urls
     await duo.add_entry()
     assert await hass.config_entries.async_reload(pro.entry_id)
     assert await hass.config_entries.async_reload(duo.entry_id)
@@ -183,6 +185,7 @@ async def test_one_resource_in_storage_mode_over_reloads_and_entries(
     assert [r["url"] for r in _resources(hass)] == [URL]  # the Duo still uses it
     await hass.config_entries.async_remove(duo.entry_id)
     assert _resources(hass) == []
+    assert URL not in hass.data[DATA_EXTRA_MODULE_URL].urls
 
 
 async def test_a_restart_after_an_update_moves_the_one_resource(

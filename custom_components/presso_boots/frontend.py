@@ -1,10 +1,13 @@
 """Serve the leg boots card and register it with the dashboards.
 
 The card is one ES module in ``frontend/``. Its URL carries the integration's
-version (``?v=``) so browsers fetch the new file after an update. Dashboards
-whose resources are stored in the UI get one Lovelace resource (created, or
-updated to the new version, never duplicated); with YAML resources the module
-is added to every page instead. Removing the last entry removes the resource.
+version (``?v=``) so browsers fetch the new file after an update. It is added to
+every page as an extra module, which the frontend also pushes to the tabs already
+open (``frontend/subscribe_extra_js``): the tab in which the boots were just added
+shows the card without a reload. Dashboards whose resources are stored in the UI
+also get one Lovelace resource (created, or updated to the new version, never
+duplicated), where users look for a card's resource; the browser loads the one
+URL once. Removing the last entry removes both.
 """
 
 from __future__ import annotations
@@ -76,10 +79,10 @@ async def async_serve_card(hass: HomeAssistant) -> None:
 async def async_add_card_resource(hass: HomeAssistant) -> None:
     """Make dashboards load this version of the card; safe to call for every entry."""
     url = await card_url(hass)
+    add_extra_js_url(hass, url)  # a set: adding it again changes nothing
     async with hass.data.setdefault(RESOURCE_LOCK, asyncio.Lock()):
         resources = _resources(hass)
         if resources is None:
-            add_extra_js_url(hass, url)  # a set: adding it again changes nothing
             return
         await resources.async_get_info()  # loads the stored collection
         ours = _ours(resources)
@@ -97,10 +100,10 @@ async def async_add_card_resource(hass: HomeAssistant) -> None:
 async def async_remove_card_resource(hass: HomeAssistant) -> None:
     """The last boots are gone: dashboards no longer load the card."""
     url = await card_url(hass)
+    remove_extra_js_url(hass, url)
     async with hass.data.setdefault(RESOURCE_LOCK, asyncio.Lock()):
         resources = _resources(hass)
         if resources is None:
-            remove_extra_js_url(hass, url)
             return
         await resources.async_get_info()
         for item in _ours(resources):
