@@ -360,3 +360,17 @@ async def test_this_weeks_minutes_and_the_plans_progress(
     today = dt_util.now().date().isoformat()
     assert {"day": today, "minutes": 0} in week["days"]
     assert week["plan"] == {"done": 0, "sessions": 7}
+
+
+async def test_discovered_boots_bring_the_card_to_pages_opened_from_then_on(
+    hass: HomeAssistant, proxy: VirtualProxy, hass_client: ClientSessionGenerator
+) -> None:
+    """A tab loads its modules once: the one the user adds the boots in must have the card."""
+    assert await async_setup_component(hass, "frontend", {})
+    duo = Boots(hass, proxy, SimulatedBoots(DUO, 2))
+    await duo.advertise()
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert hass.config_entries.flow.async_progress_by_handler("presso_boots")  # discovered
+    assert URL in hass.data[DATA_EXTRA_MODULE_URL].urls
+    response = await (await hass_client()).get(URL)
+    assert response.status == 200

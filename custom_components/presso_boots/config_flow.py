@@ -37,6 +37,7 @@ from .const import (
 )
 from .data import info_from_dict, info_to_dict
 from .errors import error_key
+from .frontend import async_offer_card
 from .presso_ble import (
     AuthenticationError,
     DeviceInfo,
@@ -77,6 +78,7 @@ class PressoConfigFlow(ConfigFlow, domain=DOMAIN):
             return self.async_abort(reason="not_supported")
         self._discovery = discovery_info
         self.context["title_placeholders"] = {"name": device_name(discovery_info.address)}
+        await async_offer_card(self.hass)  # the tab that adds the boots then has their card
         return await self.async_step_bluetooth_confirm()
 
     async def async_step_bluetooth_confirm(
@@ -115,6 +117,7 @@ class PressoConfigFlow(ConfigFlow, domain=DOMAIN):
         }
         if not self._discovered:
             return self.async_abort(reason="no_devices_found")
+        await async_offer_card(self.hass)
         options = [
             selector.SelectOptionDict(value=address, label=f"{device_name(address)} ({address})")
             for address in self._discovered

@@ -1,10 +1,11 @@
 """Serve the leg boots card and register it with the dashboards.
 
 The card is one ES module in ``frontend/``. Its URL carries the integration's
-version (``?v=``) so browsers fetch the new file after an update. It is added to
-every page as an extra module, which the frontend also pushes to the tabs already
-open (``frontend/subscribe_extra_js``): the tab in which the boots were just added
-shows the card without a reload. Dashboards whose resources are stored in the UI
+version (``?v=``) so browsers fetch the new file after an update. Home Assistant's
+frontend loads modules once per page, so the card is offered as soon as boots are
+discovered (``async_offer_card``): every page opened from then on, the one in which
+the user adds the boots among them, has it. Set up, it stays an extra module of
+every page; dashboards whose resources are stored in the UI
 also get one Lovelace resource (created, or updated to the new version, never
 duplicated), where users look for a card's resource; the browser loads the one
 URL once. Removing the last entry removes both.
@@ -34,6 +35,8 @@ LOVELACE = "lovelace"
 RESOURCE_TYPE = "module"
 #: Entries set up together must not each create the resource.
 RESOURCE_LOCK: HassKey[asyncio.Lock] = HassKey(f"{DOMAIN}_card_resource")
+#: The file is served once per Home Assistant start, by discovery or by setup.
+SERVED: HassKey[bool] = HassKey(f"{DOMAIN}_card_served")
 
 
 async def card_url(hass: HomeAssistant) -> str:
@@ -71,9 +74,23 @@ def _ours(resources: Any) -> list[dict[str, Any]]:
 
 async def async_serve_card(hass: HomeAssistant) -> None:
     """Serve the card's file (once per Home Assistant start)."""
+    if hass.data.get(SERVED):
+        return
+    hass.data[SERVED] = True
     await hass.http.async_register_static_paths(
         [StaticPathConfig(CARD_URL, str(CARD_PATH), cache_headers=True)]
     )
+
+
+async def async_offer_card(hass: HomeAssistant) -> None:
+    """Boots were discovered: pages opened from now on load the card.
+
+    Home Assistant's frontend loads dashboard resources and extra modules once per
+    page. Offered at discovery, the card is already in the tab in which the user
+    adds the boots, so their dashboard shows it without a reload.
+    """
+    await async_serve_card(hass)
+    add_extra_js_url(hass, await card_url(hass))
 
 
 async def async_add_card_resource(hass: HomeAssistant) -> None:
