@@ -6,6 +6,7 @@ from homeassistant import config_entries
 from homeassistant.config_entries import ConfigFlowResult
 from homeassistant.const import CONF_ADDRESS, CONF_PIN
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers.translation import async_get_translations
 from homeassistant.data_entry_flow import FlowResultType
 
 from custom_components.presso_boots.const import (
@@ -75,14 +76,18 @@ async def test_pin_step_wrong_then_locked_then_right(
     assert result["step_id"] == "pin"
     result = await hass.config_entries.flow.async_configure(flow["flow_id"], {CONF_PIN: "12ab"})
     assert result["errors"] == {CONF_PIN: "pin_format"}
-    for _ in range(3):
+    # each wrong PIN says how many tries are left before the boots' 60-second wait
+    for error, tries in (("wrong_pin_tries", "2"), ("wrong_pin_last", "1")):
         result = await hass.config_entries.flow.async_configure(
             flow["flow_id"], {CONF_PIN: "111111"}
         )
-        assert result["errors"] == {"base": "invalid_pin"}
+        assert result["errors"] == {"base": error}
+        assert result["description_placeholders"] == {"seconds": "60", "tries": tries}
+    result = await hass.config_entries.flow.async_configure(flow["flow_id"], {CONF_PIN: "111111"})
+    assert result["errors"] == {"base": "wrong_pin_locked"}  # said when it happens
     result = await hass.config_entries.flow.async_configure(flow["flow_id"], {CONF_PIN: "246810"})
     assert result["errors"] == {"base": "locked_out"}
-    assert result["description_placeholders"] == {"seconds": "60"}
+    assert result["description_placeholders"] == {"seconds": "60", "tries": "3"}
     boots.device.advance(61)
     result = await hass.config_entries.flow.async_configure(flow["flow_id"], {CONF_PIN: "246810"})
     assert result["step_id"] == "safety"
@@ -194,7 +199,7 @@ async def test_reauth_with_new_pin(hass: HomeAssistant, proxy: VirtualProxy) -> 
     result = await hass.config_entries.flow.async_configure(
         flows[0]["flow_id"], {CONF_PIN: "333333"}
     )
-    assert result["errors"] == {"base": "invalid_pin"}
+    assert result["errors"] == {"base": "wrong_pin_tries"}
     result = await hass.config_entries.flow.async_configure(
         flows[0]["flow_id"], {CONF_PIN: "222222"}
     )
@@ -242,3 +247,35 @@ async def test_options_flow_sets_limits(hass: HomeAssistant, proxy: VirtualProxy
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {CONF_MAX_PRESSURE: "not_a_number"}
     assert entry.options[CONF_MAX_PRESSURE] == 150
+
+
+async def test_options_name_the_boots_and_their_limits_and_snap_to_steps(
+    hass: HomeAssistant, proxy: VirtualProxy
+) -> None:
+    """A Duo 5 (20-120 mmHg): 150 is refused naming the field and 120; 7 minutes saves 5."""
+    boots = Boots(hass, proxy, SimulatedBoots(DUO, 2))
+    entry = await boots.add_entry()
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    placeholders = result["description_placeholders"]
+    assert (placeholders["name"], placeholders["model"]) == ("Presso D005", "Presso Duo 5")
+    assert (placeholders["max_pressure_min"], placeholders["max_pressure_max"]) == ("20", "120")
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_MAX_PRESSURE: 150.0, "daily_minutes": 7.0}
+    )
+    assert result["errors"] == {CONF_MAX_PRESSURE: "max_pressure_range"}
+    texts = await async_get_translations(hass, "en", "options", {DOMAIN})
+    error = texts[f"component.{DOMAIN}.options.error.max_pressure_range"]
+    assert error.format(**result["description_placeholders"]) == (
+        "Maximum pressure: Presso D005 accept 20 to 120 mmHg."
+    )
+    title = texts[f"component.{DOMAIN}.options.step.init.title"]
+    assert title.format(**result["description_placeholders"]) == (
+        "Presso D005: limits and routine"
+    )
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_MAX_PRESSURE: 117.0, "daily_minutes": 7.0, "rest_minutes": 20.0}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    # each value on its field's step: the boots' 5 mmHg, 5 daily minutes, 15 rest minutes
+    assert (entry.options[CONF_MAX_PRESSURE], entry.options["daily_minutes"]) == (115, 5)
+    assert entry.options["rest_minutes"] == 15

@@ -28,12 +28,15 @@ from .const import (
     CONF_MAX_PRESSURE,
     CONF_REST_MINUTES,
     CONF_SAFETY_ACKNOWLEDGED,
+    DAILY_MINUTES_MAX,
     DEFAULT_GENTLE_SESSIONS,
     DEFAULT_IDLE_DISCONNECT,
     DEFAULT_MAX_DURATION,
     DEFAULT_MAX_PRESSURE,
     DOMAIN,
+    GENTLE_SESSIONS_MAX,
     IDLE_DISCONNECT_RANGE,
+    REST_MINUTES_MAX,
 )
 from .data import info_from_dict, info_to_dict
 from .errors import error_key
@@ -46,7 +49,13 @@ from .presso_ble import (
     device_name,
     parse_manufacturer_data,
 )
-from .presso_ble.const import LOCKOUT_SECONDS, PIN_LENGTH, AdvertisementFlag
+from .presso_ble.const import (
+    LOCKOUT_SECONDS,
+    MAX_FAILED_AUTH,
+    MODEL_NAMES,
+    PIN_LENGTH,
+    AdvertisementFlag,
+)
 
 PIN_SCHEMA = vol.Schema({vol.Required(CONF_PIN): selector.TextSelector()})
 SAFETY_SCHEMA = vol.Schema({vol.Required(CONF_SAFETY_ACKNOWLEDGED, default=False): bool})
@@ -67,6 +76,7 @@ class PressoConfigFlow(ConfigFlow, domain=DOMAIN):
         self._info: DeviceInfo | None = None
         self._pin: str | None = None
         self._zones: dict[str, int] | None = None
+        self._wrong_pins = 0  # in this flow: the boots lock out after MAX_FAILED_AUTH
 
     async def async_step_bluetooth(
         self, discovery_info: bluetooth.BluetoothServiceInfoBleak
@@ -92,10 +102,12 @@ class PressoConfigFlow(ConfigFlow, domain=DOMAIN):
             if result is not None:
                 return result
         self._set_confirm_only()
+        adv = parse_manufacturer_data(self._discovery.manufacturer_data)
+        model = MODEL_NAMES.get(adv.model_id, "Presso") if adv else "Presso"
         return self.async_show_form(
             step_id="bluetooth_confirm",
             errors=errors,
-            description_placeholders={"name": device_name(self._discovery.address)},
+            description_placeholders={"name": device_name(self._discovery.address), "model": model},
         )
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
@@ -185,12 +197,26 @@ class PressoConfigFlow(ConfigFlow, domain=DOMAIN):
                     if self.source == "reauth":
                         return self._finish_reauth()
                     return await self.async_step_safety()
+                if errors.get("base") == "invalid_pin":
+                    errors = {"base": self._wrong_pin()}
+                elif errors.get("base") == "locked_out":
+                    self._wrong_pins = 0  # the boots count again after the wait
+        left = MAX_FAILED_AUTH - self._wrong_pins
         return self.async_show_form(
             step_id="pin",
             data_schema=PIN_SCHEMA,
             errors=errors,
-            description_placeholders={"seconds": str(LOCKOUT_SECONDS)},
+            description_placeholders={"seconds": str(LOCKOUT_SECONDS), "tries": str(left)},
         )
+
+    def _wrong_pin(self) -> str:
+        """The error for one more wrong PIN: how many tries are left before the wait."""
+        self._wrong_pins += 1
+        left = MAX_FAILED_AUTH - self._wrong_pins
+        if left <= 0:
+            self._wrong_pins = 0
+            return "wrong_pin_locked"
+        return "wrong_pin_last" if left == 1 else "wrong_pin_tries"
 
     async def async_step_safety(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """A one-time acknowledgement of who must not use compression therapy."""
@@ -238,36 +264,75 @@ class PressoConfigFlow(ConfigFlow, domain=DOMAIN):
         return PressoOptionsFlow()
 
 
+class _Number(selector.NumberSelector):
+    """A number field whose range the options step checks itself, naming field and limit."""
+
+    def __call__(self, data: Any) -> float:
+        """The value as a number; its range and step are the step's to check."""
+        value: float = vol.Coerce(float)(data)
+        return value
+
+
+def _number(low: int, high: int, step: int, unit: str) -> _Number:
+    return _Number(
+        selector.NumberSelectorConfig(
+            min=low,
+            max=high,
+            step=step,
+            unit_of_measurement=unit,
+            mode=selector.NumberSelectorMode.SLIDER,
+        )
+    )
+
+
+def _ranges(info: DeviceInfo) -> dict[str, tuple[int, int, int]]:
+    """Each numeric option's lowest, highest and step, the boots' own where they have one."""
+    return {
+        CONF_MAX_PRESSURE: (info.pressure_min, info.pressure_max, info.pressure_step),
+        CONF_MAX_DURATION: (info.duration_min, info.duration_max, info.duration_step),
+        CONF_IDLE_DISCONNECT: (*IDLE_DISCONNECT_RANGE, 5),
+        CONF_GENTLE_SESSIONS: (1, GENTLE_SESSIONS_MAX, 1),
+        CONF_REST_MINUTES: (0, REST_MINUTES_MAX, 15),
+        CONF_DAILY_MINUTES: (0, DAILY_MINUTES_MAX, 5),
+    }
+
+
+def _checked(
+    user_input: dict[str, Any], ranges: dict[str, tuple[int, int, int]]
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """The options snapped to their steps, or an error per field out of its range."""
+    options: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for key, value in user_input.items():
+        if isinstance(value, bool):
+            options[key] = value
+            continue
+        low, high, step = ranges[key]
+        if not math.isfinite(value):  # the number fields let NaN and infinities through
+            errors[key] = "not_a_number"
+        elif not low <= value <= high:
+            errors[key] = f"{key}_range"
+        else:
+            options[key] = min(high, low + round((value - low) / step) * step)
+    return options, errors
+
+
 class PressoOptionsFlow(OptionsFlowWithReload):
     """Change the pressure cap, maximum session length and idle disconnect delay."""
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """One form."""
+        """One form, titled with the boots' name; each error names its field and limit."""
+        info = info_from_dict(self.config_entry.data[CONF_DEVICE])
+        ranges = _ranges(info)
         errors: dict[str, str] = {}
         if user_input is not None:
-            # the number selectors' range check lets NaN and infinities through
-            errors = {
-                key: "not_a_number"
-                for key, value in user_input.items()
-                if not isinstance(value, bool) and not math.isfinite(value)
-            }
+            checked, errors = _checked(user_input, ranges)
             if not errors:
-                return self.async_create_entry(
-                    data={k: v if isinstance(v, bool) else round(v) for k, v in user_input.items()}
-                )
-        info = info_from_dict(self.config_entry.data[CONF_DEVICE])
+                return self.async_create_entry(data=checked)
         options = self.config_entry.options
 
-        def number(low: int, high: int, step: int, unit: str) -> selector.NumberSelector:
-            return selector.NumberSelector(
-                selector.NumberSelectorConfig(
-                    min=low,
-                    max=high,
-                    step=step,
-                    unit_of_measurement=unit,
-                    mode=selector.NumberSelectorMode.SLIDER,
-                )
-            )
+        def number(key: str, unit: str) -> _Number:
+            return _number(*ranges[key], unit)
 
         cap = options.get(CONF_MAX_PRESSURE, min(DEFAULT_MAX_PRESSURE, info.pressure_max))
         longest = options.get(CONF_MAX_DURATION, min(DEFAULT_MAX_DURATION, info.duration_max))
@@ -279,19 +344,23 @@ class PressoOptionsFlow(OptionsFlowWithReload):
 
         schema = vol.Schema(
             {
-                vol.Required(CONF_MAX_PRESSURE, default=cap): number(
-                    info.pressure_min, info.pressure_max, info.pressure_step, "mmHg"
-                ),
-                vol.Required(CONF_MAX_DURATION, default=longest): number(
-                    info.duration_min, info.duration_max, info.duration_step, "min"
-                ),
-                vol.Required(CONF_IDLE_DISCONNECT, default=idle): number(
-                    *IDLE_DISCONNECT_RANGE, 5, "s"
-                ),
+                vol.Required(CONF_MAX_PRESSURE, default=cap): number(CONF_MAX_PRESSURE, "mmHg"),
+                vol.Required(CONF_MAX_DURATION, default=longest): number(CONF_MAX_DURATION, "min"),
+                vol.Required(CONF_IDLE_DISCONNECT, default=idle): number(CONF_IDLE_DISCONNECT, "s"),
                 vol.Required(CONF_GENTLE_START, default=gentle): selector.BooleanSelector(),
-                vol.Required(CONF_GENTLE_SESSIONS, default=sessions): number(1, 30, 1, ""),
-                vol.Required(CONF_REST_MINUTES, default=rest): number(0, 24 * 60, 15, "min"),
-                vol.Required(CONF_DAILY_MINUTES, default=daily): number(0, 240, 5, "min"),
+                vol.Required(CONF_GENTLE_SESSIONS, default=sessions): number(
+                    CONF_GENTLE_SESSIONS, ""
+                ),
+                vol.Required(CONF_REST_MINUTES, default=rest): number(CONF_REST_MINUTES, "min"),
+                vol.Required(CONF_DAILY_MINUTES, default=daily): number(CONF_DAILY_MINUTES, "min"),
             }
         )
-        return self.async_show_form(step_id="init", data_schema=schema, errors=errors)
+        placeholders = {"name": self.config_entry.title, "model": info.model_name}
+        for key, (low, high, _step) in ranges.items():
+            placeholders |= {f"{key}_min": str(low), f"{key}_max": str(high)}
+        return self.async_show_form(
+            step_id="init",
+            data_schema=self.add_suggested_values_to_schema(schema, user_input or {}),
+            errors=errors,
+            description_placeholders=placeholders,
+        )

@@ -32,6 +32,10 @@ IDLE_DISCONNECT_RANGE: Final = (5, 600)
 DEFAULT_GENTLE_SESSIONS: Final = 7
 GENTLE_START_PRESSURE: Final = 40
 GENTLE_START_MINUTES: Final = 15
+#: The options' own ranges (the pressure and length ranges are the boots').
+GENTLE_SESSIONS_MAX: Final = 30
+REST_MINUTES_MAX: Final = 24 * 60
+DAILY_MINUTES_MAX: Final = 240
 
 #: Telemetry interval while a session runs, in the protocol's 100 ms units.
 TELEMETRY_INTERVAL: Final = 10
