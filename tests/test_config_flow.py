@@ -6,8 +6,8 @@ from homeassistant import config_entries
 from homeassistant.config_entries import ConfigFlowResult
 from homeassistant.const import CONF_ADDRESS, CONF_PIN
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers.translation import async_get_translations
 from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers.translation import async_get_translations
 
 from custom_components.presso_boots.const import (
     CONF_IDLE_DISCONNECT,
@@ -269,9 +269,7 @@ async def test_options_name_the_boots_and_their_limits_and_snap_to_steps(
         "Maximum pressure: Presso D005 accept 20 to 120 mmHg."
     )
     title = texts[f"component.{DOMAIN}.options.step.init.title"]
-    assert title.format(**result["description_placeholders"]) == (
-        "Presso D005: limits and routine"
-    )
+    assert title.format(**result["description_placeholders"]) == ("Presso D005: limits and routine")
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {CONF_MAX_PRESSURE: 117.0, "daily_minutes": 7.0, "rest_minutes": 20.0}
     )

@@ -170,3 +170,15 @@ def test_protocol_library_has_no_home_assistant_import() -> None:
         assert "voluptuous" not in text, path.name
         assert "probatio" not in text, path.name
     assert (PACKAGE / "presso_ble" / "py.typed").exists()
+
+
+def test_every_trigger_and_condition_is_found_under_presso_and_leg_with_an_icon() -> None:
+    """The automation editor's search matches names: "Presso" and "leg" find each one."""
+    icons = _json(PACKAGE / "icons.json")
+    strings = _json(PACKAGE / "strings.json")
+    for kind, singular in (("triggers", "trigger"), ("conditions", "condition")):
+        described = yaml.safe_load((PACKAGE / f"{kind}.yaml").read_text())
+        for key in (k for k in described if not k.startswith(".")):
+            name = strings[kind][key]["name"].lower()
+            assert {"presso", "leg"} <= set(name.split()), name
+            assert icons[kind][key][singular].startswith("mdi:")

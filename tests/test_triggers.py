@@ -126,7 +126,10 @@ async def test_descriptions_for_the_automation_editor(
     ending = finished["fields"]["ending"]["selector"]["select"]["options"]
     assert ending == ["completed", "stopped", "aborted"]
     assert {"presso_boots.in_session", "presso_boots.rest_over"} <= set(conditions)
-    for language, name in (("en", "Leg session ended"), ("es", "Sesión de piernas terminada")):
+    for language, name in (
+        ("en", "Presso leg session ended"),
+        ("es", "Sesión de piernas Presso terminada"),
+    ):
         texts = await async_get_translations(hass, language, "triggers", {DOMAIN})
         assert texts[f"component.{DOMAIN}.triggers.session_finished.name"] == name
         texts = await async_get_translations(hass, language, "conditions", {DOMAIN})
