@@ -36,6 +36,7 @@ async def test_discovery_confirm_safety_creates_entry(
     hass: HomeAssistant, proxy: VirtualProxy
 ) -> None:
     boots = Boots(hass, proxy, SimulatedBoots(DUO, 2, serial="DUO00005"))
+    boots.device.lifetime_sessions, boots.device.lifetime_seconds = 12, 5400.0  # used before
     flow = await _discovered_flow(hass, boots)
     assert flow["step_id"] == "bluetooth_confirm"
     result = await hass.config_entries.flow.async_configure(flow["flow_id"], {})
@@ -64,6 +65,13 @@ async def test_discovery_confirm_safety_creates_entry(
     assert legs is not None
     assert chamber is not None
     assert (legs.state, chamber.state) == ("both", "on")
+    # the lifetime figures too: a pair of boots that ran sessions before Home Assistant
+    sessions = hass.states.get("sensor.presso_d005_lifetime_sessions")
+    assert sessions is not None
+    assert sessions.state == "12"
+    therapy = hass.states.get("sensor.presso_d005_lifetime_therapy_time")
+    assert therapy is not None
+    assert float(therapy.state) == 1.5  # hours, shown to 0.1 h
     assert boots.device.central is None  # known without a second connection
 
 

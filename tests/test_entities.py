@@ -310,7 +310,7 @@ async def test_start_session_action_pause_resume_and_events(
         await hass.services.async_call(
             DOMAIN, "pause_session", {"device_id": device_id}, blocking=True
         )
-    assert err.value.translation_key == "rejected"
+    assert err.value.translation_key == "wrong_state"  # said as a sentence, not a code
     assert err.value.translation_placeholders == {"name": "Presso E008", "status": "wrong_state"}
 
 
@@ -371,3 +371,20 @@ async def test_implicit_pressure_above_cap_is_clamped(
     )
     assert device.settings.pressure == 80
     assert device.state == 1
+
+
+async def test_display_precision_follows_the_unit(hass: HomeAssistant, proxy: VirtualProxy) -> None:
+    """Whole mmHg and minutes, as the boots count them: no "40.00 mmHg"."""
+    boots = Boots(hass, proxy, SimulatedBoots(DUO, 2))
+    await boots.add_entry(gentle_start=True)
+    registry = er.async_get(hass)
+    whole = [
+        entry
+        for entry in er.async_entries_for_config_entry(registry, boots.entry_id)
+        if entry.domain == "sensor"
+        and entry.unit_of_measurement in ("mmHg", "min")
+        and not entry.disabled
+    ]
+    assert len(whole) >= 5  # today's limits, the suggested pressure, therapy today and week
+    for entry in whole:
+        assert entry.options["sensor"]["suggested_display_precision"] == 0, entry.entity_id

@@ -214,7 +214,7 @@ async def test_pause_and_resume_buttons(hass: HomeAssistant, proxy: VirtualProxy
         await hass.services.async_call(
             "button", "press", {"entity_id": f"button.{D}_pause_session"}, blocking=True
         )
-    assert err.value.translation_key == "rejected"
+    assert err.value.translation_key == "wrong_state"
     await _start(hass, boots, duration=10)
     await hass.services.async_call(
         "button", "press", {"entity_id": f"button.{D}_pause_session"}, blocking=True

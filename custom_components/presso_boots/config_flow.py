@@ -181,7 +181,13 @@ class PressoConfigFlow(ConfigFlow, domain=DOMAIN):
         finally:
             await client.disconnect()
         self._pin = pin
-        self._zones = {"legs": status.legs, "zones": status.zones}
+        # what the boots' first STATUS says: the lifetime figures are known from setup on
+        self._zones = {
+            "legs": status.legs,
+            "zones": status.zones,
+            "lifetime_sessions": status.lifetime_sessions,
+            "lifetime_seconds": status.lifetime_seconds,
+        }
         return {}
 
     async def async_step_pin(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:

@@ -90,6 +90,7 @@ SENSORS = (
         device_class=SensorDeviceClass.DURATION,
         native_unit_of_measurement=UnitOfTime.SECONDS,
         suggested_unit_of_measurement=UnitOfTime.HOURS,
+        suggested_display_precision=1,  # a 15-minute session shows as 0.3 h, not 0 h
         state_class=SensorStateClass.TOTAL_INCREASING,
         entity_category=EntityCategory.DIAGNOSTIC,
         # whole minutes: STATUS brings a new count every 10 s, one row each in the recorder
@@ -119,6 +120,7 @@ SENSORS = (
         translation_key="pressure_limit",
         device_class=SensorDeviceClass.PRESSURE,
         native_unit_of_measurement=UnitOfPressure.MMHG,
+        suggested_display_precision=0,
         value_fn=lambda c: c.limits.max_pressure,
         needs_boots=False,
     ),
@@ -127,6 +129,7 @@ SENSORS = (
         translation_key="duration_limit",
         device_class=SensorDeviceClass.DURATION,
         native_unit_of_measurement=UnitOfTime.MINUTES,
+        suggested_display_precision=0,
         value_fn=lambda c: c.limits.max_duration,
         needs_boots=False,
     ),
@@ -135,6 +138,7 @@ SENSORS = (
         translation_key="suggested_pressure",
         device_class=SensorDeviceClass.PRESSURE,
         native_unit_of_measurement=UnitOfPressure.MMHG,
+        suggested_display_precision=0,
         value_fn=lambda c: c.routine.suggested_pressure(c.limits),
         needs_boots=False,
     ),
