@@ -265,6 +265,7 @@ async def test_options_name_the_boots_and_their_limits_and_snap_to_steps(
     entry = await boots.add_entry()
     result = await hass.config_entries.options.async_init(entry.entry_id)
     placeholders = result["description_placeholders"]
+    assert placeholders is not None
     assert (placeholders["name"], placeholders["model"]) == ("Presso D005", "Presso Duo 5")
     assert (placeholders["max_pressure_min"], placeholders["max_pressure_max"]) == ("20", "120")
     result = await hass.config_entries.options.async_configure(
@@ -273,11 +274,11 @@ async def test_options_name_the_boots_and_their_limits_and_snap_to_steps(
     assert result["errors"] == {CONF_MAX_PRESSURE: "max_pressure_range"}
     texts = await async_get_translations(hass, "en", "options", {DOMAIN})
     error = texts[f"component.{DOMAIN}.options.error.max_pressure_range"]
-    assert error.format(**result["description_placeholders"]) == (
-        "Maximum pressure: Presso D005 accept 20 to 120 mmHg."
-    )
+    placeholders = result["description_placeholders"]
+    assert placeholders is not None
+    assert error.format(**placeholders) == ("Maximum pressure: Presso D005 accept 20 to 120 mmHg.")
     title = texts[f"component.{DOMAIN}.options.step.init.title"]
-    assert title.format(**result["description_placeholders"]) == ("Presso D005: limits and routine")
+    assert title.format(**placeholders) == ("Presso D005: limits and routine")
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {CONF_MAX_PRESSURE: 117.0, "daily_minutes": 7.0, "rest_minutes": 20.0}
     )
