@@ -12,7 +12,12 @@ import asyncio
 import logging
 from typing import TYPE_CHECKING, Any, Final
 
-from aioesphomeapi import BluetoothProxyFeature, BluetoothProxySubscriptionFlag
+from aioesphomeapi import (
+    BluetoothProxyFeature,
+    BluetoothProxySubscriptionFlag,
+    BluetoothScannerMode,
+    BluetoothScannerState,
+)
 
 from .esphome_api import (
     FramingError,
@@ -39,6 +44,7 @@ FEATURES: Final = (
     | BluetoothProxyFeature.ACTIVE_CONNECTIONS
     | BluetoothProxyFeature.REMOTE_CACHING
     | BluetoothProxyFeature.RAW_ADVERTISEMENTS
+    | BluetoothProxyFeature.FEATURE_STATE_AND_MODE  # reports its scanner's state and mode
 )
 
 GATT_REQUESTS: Final = {
@@ -57,6 +63,8 @@ class ApiSession(asyncio.Protocol):
         self.transport: asyncio.Transport | None = None
         self.raw_advertisements = False
         self.connections_free = False
+        #: What the firmware's scanner does: configured passive, switched on request.
+        self.scanner_mode = BluetoothScannerMode.PASSIVE
         self._buffer = b""
         self._pongs: list[asyncio.Future[None]] = []
         self._said_bye = False  # DisconnectResponse sent: nothing more goes out
@@ -138,7 +146,11 @@ class ApiSession(asyncio.Protocol):
             case "SubscribeBluetoothLEAdvertisementsRequest":
                 if message.flags & BluetoothProxySubscriptionFlag.RAW_ADVERTISEMENTS:
                     self.raw_advertisements = True
+                    self.send(self._scanner_state())  # as the firmware answers a subscription
                     proxy.session_subscribed()
+            case "BluetoothScannerSetModeRequest":
+                self.scanner_mode = BluetoothScannerMode(message.mode)
+                self.send(self._scanner_state())
             case "UnsubscribeBluetoothLEAdvertisementsRequest":
                 self.raw_advertisements = False
             case "SubscribeBluetoothConnectionsFreeRequest":
@@ -156,6 +168,13 @@ class ApiSession(asyncio.Protocol):
             case _:
                 # state, service and log subscriptions: nothing to send for a proxy
                 _LOGGER.debug("%s: ignoring %s", proxy.name, name)
+
+    def _scanner_state(self) -> Message:
+        return pb.BluetoothScannerStateResponse(
+            state=BluetoothScannerState.RUNNING,
+            mode=self.scanner_mode,
+            configured_mode=BluetoothScannerMode.PASSIVE,
+        )
 
     def _device_info(self) -> Message:
         proxy = self.proxy

@@ -17,6 +17,7 @@ from aioesphomeapi.client import APIClient
 from aioesphomeapi.core import BluetoothGATTAPIError
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components import bluetooth
+from homeassistant.components.bluetooth import BluetoothScanningMode
 from homeassistant.const import CONF_ADDRESS
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
@@ -122,6 +123,16 @@ async def test_the_emulated_proxy_looks_current_to_home_assistant(
     from homeassistant.helpers import issue_registry as ir
 
     assert [i for i in ir.async_get(hass).issues.values() if i.domain == "esphome"] == []
+
+
+async def test_the_emulated_proxy_reports_its_scanner_mode(
+    hass: HomeAssistant, esphome_proxy: ESPHomeProxy
+) -> None:
+    """Settings -> Bluetooth shows how it scans, as for a real proxy, not "No scanning"."""
+    await barrier(hass, esphome_proxy)
+    scanner = bluetooth.async_scanner_by_source(hass, esphome_proxy.bluetooth_mac)
+    assert scanner is not None
+    assert scanner.current_mode is BluetoothScanningMode.PASSIVE
 
 
 async def test_a_passive_proxy_still_names_the_boots_in_full(
@@ -390,6 +401,7 @@ async def test_device_info_says_what_home_assistant_needs(
         | BluetoothProxyFeature.ACTIVE_CONNECTIONS
         | BluetoothProxyFeature.REMOTE_CACHING
         | BluetoothProxyFeature.RAW_ADVERTISEMENTS
+        | BluetoothProxyFeature.FEATURE_STATE_AND_MODE
     )
     entities, services = await client.list_entities_services()
     assert (entities, services) == ([], [])
