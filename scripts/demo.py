@@ -18,6 +18,9 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 if __package__ in (None, ""):  # run as a file: the repository root makes `scripts` importable
@@ -43,12 +46,12 @@ bluetooth:
 presso_demo:
 lovelace:
   dashboards:
-    leg-boots:
+    leg-boots-yaml:
       mode: yaml
       filename: dashboards/presso_boots.yaml
-      title: Leg boots
-      icon: mdi:shoe-sneaker
-      show_in_sidebar: true
+      title: Leg boots (YAML example)
+      icon: mdi:file-document-outline
+      show_in_sidebar: false
 logger:
   default: warning
   logs:
@@ -65,6 +68,29 @@ ONBOARDING = {
     "key": "onboarding",
     "data": {"done": ["core_config", "analytics", "integration"]},
 }
+
+
+def _stored(key: str, data: dict[str, Any]) -> str:
+    """A file of Home Assistant's .storage, as it writes them."""
+    return json.dumps({"version": 1, "minor_version": 1, "key": key, "data": data}, indent=2)
+
+
+def storage_dashboard(config: Path) -> None:
+    """The example dashboard again, in storage mode: its cards can be edited in the UI.
+
+    "Leg boots" in the sidebar; the YAML file it comes from stays reachable as
+    /leg-boots-yaml, the way a user who pastes it would have it.
+    """
+    view = yaml.safe_load((ROOT / "dashboards" / "presso_boots.yaml").read_text("utf-8"))
+    dashboard = {
+        "id": "leg_boots", "url_path": "leg-boots", "title": "Leg boots", "icon": "mdi:shoe-sneaker",
+        "show_in_sidebar": True, "require_admin": False, "mode": "storage",
+    }  # fmt: skip
+    storage = config / ".storage"
+    (storage / "lovelace_dashboards").write_text(
+        _stored("lovelace_dashboards", {"items": [dashboard]})
+    )
+    (storage / "lovelace.leg_boots").write_text(_stored("lovelace.leg_boots", {"config": view}))
 
 
 def _post(
@@ -101,6 +127,13 @@ def prepare(config: Path) -> None:
     (config / "dashboards" / "presso_boots.yaml").symlink_to(
         ROOT / "dashboards" / "presso_boots.yaml"
     )
+    storage_dashboard(config)
+    # the project's blueprints, as if imported: Settings -> Automations & scenes -> Blueprints
+    for domain in ("automation", "script"):
+        (config / "blueprints" / domain).mkdir(parents=True)
+        (config / "blueprints" / domain / "presso_boots").symlink_to(
+            ROOT / "blueprints" / domain / "presso_boots"
+        )
     # Only the simulator goes on the path: the repository's own custom_components
     # package would hide the config dir's one (and the demo component in it).
     (config / "deps-presso").mkdir()
@@ -160,7 +193,8 @@ def main() -> None:
             f"  Settings -> Devices & services shows two discovered boots:\n"
             f"    Presso D005 (Duo 5, no PIN) and Presso E008 (Pro 8, PIN {pin}),\n"
             f"  heard through two emulated ESPHome proxies (Living Room, Bedroom).\n"
-            f"  Once Presso D005 is added, the 'Leg boots' dashboard in the sidebar controls it.\n"
+            f"  Once they are added, the 'Leg boots' dashboard in the sidebar shows their cards\n"
+            f"  (editable: pencil, top right); the project's blueprints are installed.\n"
             f"  Ctrl+C stops Home Assistant.\n",
             flush=True,
         )
