@@ -160,6 +160,22 @@ def onboard(base: str, password: str) -> None:
     })  # fmt: skip
 
 
+def wait_for_discovery(base: str, seconds: float = 120) -> None:
+    """The boots discovered: pages opened from now on load their card (``frontend.py``).
+
+    Home Assistant's frontend loads a dashboard module once per page, so a tab opened
+    before the boots were discovered shows "Configuration error" for their card until
+    it is reloaded once.
+    """
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        with urllib.request.urlopen(f"{base}/", timeout=10) as response:
+            if b"/presso_boots/presso-boots-card.js" in response.read():
+                return
+        time.sleep(0.5)
+    raise SystemExit("The simulated boots were not discovered in time")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, default=8123)
@@ -187,6 +203,7 @@ def main() -> None:
     try:
         wait_until_up(base, hass)
         onboard(base, password)
+        wait_for_discovery(base)
         print(
             f"\nPresso demo is ready: open {base}\n"
             f"  log in as: {USERNAME} / {password}\n"
@@ -195,6 +212,8 @@ def main() -> None:
             f"  heard through two emulated ESPHome proxies (Living Room, Bedroom).\n"
             f"  Once they are added, the 'Leg boots' dashboard in the sidebar shows their cards\n"
             f"  (editable: pencil, top right); the project's blueprints are installed.\n"
+            f"  A tab opened before this message shows 'Configuration error' for the cards:\n"
+            f"  reload it once.\n"
             f"  Ctrl+C stops Home Assistant.\n",
             flush=True,
         )

@@ -92,7 +92,7 @@ def test_the_card_draws_and_drives_a_pro8(demo: dict[str, str]) -> None:  # noqa
             assert card.locator(".chamber.active").count() >= 1
             assert card.get_by_role("button", name="Pause").is_enabled()
 
-            slider = card.get_by_role("slider")
+            slider = card.get_by_role("slider", name="Pressure")
             cap = _state(base, token, "number.presso_e008_pressure")["attributes"]["max"]
             assert float(slider.get_attribute("max") or 0) == cap
             slider.focus()
@@ -101,6 +101,7 @@ def test_the_card_draws_and_drives_a_pro8(demo: dict[str, str]) -> None:  # noqa
             assert float(slider.input_value()) == cap
             _wait(lambda: float(_state(base, token, "number.presso_e008_pressure")["state"]) == cap)
 
+            page.set_viewport_size({"width": 1280, "height": 1600})  # the whole card in view
             page.wait_for_timeout(2000)
             SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
             card.screenshot(path=str(SCREENSHOT))

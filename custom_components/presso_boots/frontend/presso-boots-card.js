@@ -118,7 +118,7 @@ const STYLE = `
   button.primary { background: var(--primary-color); color: var(--text-primary-color, var(--card-background-color)); }
   button:disabled, input:disabled, select:disabled { opacity: 0.5; cursor: default; }
   button:focus-visible, input:focus-visible, select:focus-visible { outline: 2px solid var(--primary-color); outline-offset: 2px; }
-  .field { display: grid; grid-template-columns: 6.5em 1fr auto; align-items: center; gap: 8px; color: var(--primary-text-color); }
+  .field { display: grid; grid-template-columns: 7.5em 1fr auto; align-items: center; gap: 8px; color: var(--primary-text-color); }
   .field input[type=range] { width: 100%; accent-color: var(--primary-color); }
   .field output { min-width: 5.5em; text-align: right; color: var(--secondary-text-color); }
   .selects { display: grid; grid-template-columns: 1fr 1fr; gap: 8px; }
@@ -131,11 +131,12 @@ const STYLE = `
     color: var(--primary-text-color); }
   .limits p { margin: 0; }
   .glance { display: grid; grid-template-columns: 1fr auto; gap: 4px 12px; align-items: end; }
+  .glance .bars, .glance .plan { grid-column: 1 / -1; }
   .glance .title { color: var(--secondary-text-color); font-size: 0.9em; }
   .bars { display: grid; grid-template-columns: repeat(7, 1fr); gap: 4px; align-items: end; height: 56px; }
   .bars .day { display: flex; flex-direction: column; align-items: center; gap: 2px; height: 100%;
     justify-content: flex-end; font-size: 0.7em; color: var(--secondary-text-color); }
-  .bars .bar { width: 100%; max-width: 22px; min-height: 2px; border-radius: 3px 3px 0 0;
+  .bars .bar { width: 100%; max-width: 22px; min-height: 1px; border-radius: 3px 3px 0 0;
     background: var(--state-active-color, var(--primary-color)); }
   .bars .day.future .bar { background: var(--divider-color); }
   .plan { font-size: 0.9em; color: var(--secondary-text-color); }
