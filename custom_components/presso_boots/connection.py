@@ -224,12 +224,14 @@ class BootsLink:
 
     # --- running a command -------------------------------------------------------------
 
-    async def async_command[T](self, action: Callable[[PressoClient], Awaitable[T]]) -> T:
+    async def async_command[T](
+        self, action: Callable[[PressoClient], Awaitable[T]], *, stopping: bool = False
+    ) -> T:
         """Run one command over a link opened on demand; errors come back translated."""
         self._cancel_idle_timer()
         self.release_when_idle = False
         try:
-            await self.async_ensure_connected()
+            await self.async_ensure_connected(stopping=stopping)
             result = await action(self.client)
             await self.async_ensure_telemetry()
         except PressoError as err:

@@ -308,7 +308,7 @@ class PressoCoordinator(DataUpdateCoordinator[PressoData]):
     async def async_stop_session(self) -> None:
         """Send STOP; if it cannot land now, keep trying until the boots stop."""
         try:
-            await self.link.async_command(lambda client: client.stop())
+            await self.link.async_command(lambda client: client.stop(), stopping=True)
         except HomeAssistantError as err:
             if not (self.data.session_active or self.events.trusted.session_active):
                 raise

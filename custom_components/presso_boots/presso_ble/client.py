@@ -193,6 +193,11 @@ class PressoClient:
             return info
 
     @property
+    def auth_guard_refusals(self) -> int:
+        """Proofs of the PIN the guard did not let out (impostor, replay, rate limit)."""
+        return 0 if self._auth_guard is None else self._auth_guard.refused
+
+    @property
     def authenticated(self) -> bool:
         """Commands that need the PIN may run on this link."""
         return self.is_connected and not self._needs_auth
