@@ -10,12 +10,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import HomeAssistantError
+from homeassistant.core import Context, HomeAssistant
+from homeassistant.exceptions import HomeAssistantError, Unauthorized
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
-from pytest_homeassistant_custom_component.common import async_fire_time_changed
+from pytest_homeassistant_custom_component.common import MockUser, async_fire_time_changed
 
 from custom_components.presso_boots.connection import STATUS_SILENCE
 from custom_components.presso_boots.const import CONF_STOP_PENDING, DOMAIN
@@ -243,3 +243,36 @@ async def test_proofs_of_the_pin_are_rate_limited(hass: HomeAssistant, proxy: Vi
     assert refused is not None
     assert refused.translation_key == "auth_rate_limited"
     assert "seconds" in (refused.translation_placeholders or {})
+
+
+async def test_a_read_only_user_cannot_start_the_boots_by_action(
+    hass: HomeAssistant, duo: Boots, hass_read_only_user: MockUser, hass_admin_user: MockUser
+) -> None:
+    """Point 6: the boots' actions check control of the boots, as entity services do."""
+    executed = Executed(duo.device)
+    read_only = Context(user_id=hass_read_only_user.id)
+    for service in ("start_session", "pause_session", "resume_session"):
+        with pytest.raises(Unauthorized):
+            await hass.services.async_call(
+                DOMAIN, service, {"device_id": duo.device_id}, blocking=True, context=read_only
+            )
+    assert executed.commands == []
+    # reading is allowed: would a session start now?
+    answer = await hass.services.async_call(
+        DOMAIN,
+        "check_session",
+        {"device_id": duo.device_id},
+        blocking=True,
+        return_response=True,
+        context=read_only,
+    )
+    assert answer is not None
+    assert answer["allowed"] is True
+    await hass.services.async_call(
+        DOMAIN,
+        "start_session",
+        {"device_id": duo.device_id},
+        blocking=True,
+        context=Context(user_id=hass_admin_user.id),
+    )
+    assert executed.count(Start) == 1
