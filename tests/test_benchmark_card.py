@@ -69,7 +69,7 @@ async def test_telemetry_cpu_with_one_card_subscribed(
     subscription = listener.__self__  # type: ignore[attr-defined]
     assert isinstance(subscription, LiveSubscription)
     connection, msg_id = subscription._connection, subscription._msg_id
-    state: dict[str, Any] = subscription._state
+    state: dict[str, Any] = subscription._view
     notify = coordinator.client._on_notify
     frames = _frames(FRAMES)
     # One second of wall time per frame, so the chamber states' 15 s publish runs as in a
