@@ -374,3 +374,18 @@ async def test_discovered_boots_bring_the_card_to_pages_opened_from_then_on(
     assert URL in hass.data[DATA_EXTRA_MODULE_URL].urls
     response = await (await hass_client()).get(URL)
     assert response.status == 200
+
+
+async def test_the_cards_controls_check_their_values(
+    hass: HomeAssistant, pro: Boots, hass_ws_client: WebSocketGenerator
+) -> None:
+    """A program the boots have is sent; a made-up one is refused before anything runs."""
+    client = await hass_ws_client(hass)
+    control = {"type": "presso_boots/control", "device_id": pro.device_id, "action": "program"}
+    await client.send_json_auto_id({**control, "value": "sprint"})
+    answer = await _result(client)
+    assert (answer["success"], answer["error"]["code"]) == (False, "invalid_format")
+    await client.send_json_auto_id({**control, "value": "gradient"})
+    assert (await _result(client))["success"]
+    await pro.run(1)
+    assert pro.state("select.presso_e008_program") == "gradient"

@@ -48,21 +48,37 @@ TYPE_CONTROL = f"{DOMAIN}/control"
 TYPE_WEEK = f"{DOMAIN}/week"
 ATTR_LANGUAGE = "language"
 
-#: What each control does, and the entity whose control permission it needs.
-CONTROLS: dict[str, tuple[str, Callable[[PressoCoordinator, Any], Awaitable[None]]]] = {
-    "start": ("session", lambda c, minutes: c.async_start_session(duration=minutes)),
-    "stop": ("session", lambda c, _: c.async_stop_session()),
-    "pause": ("session", lambda c, _: c.async_pause()),
-    "resume": ("session", lambda c, _: c.async_resume()),
-    "pressure": ("pressure", lambda c, value: c.async_set_pressure(value)),
-    "duration": ("duration", lambda c, value: c.async_set_duration(value)),
+
+def _program(key: str) -> int:
+    return next(k for k, v in PROGRAM_KEYS.items() if v == key)
+
+
+def _legs(key: str) -> int:
+    return next(k for k, v in LEGS_KEYS.items() if v == key)
+
+
+_NUMBER = vol.All(vol.Coerce(float), vol.Range(min=0, max=1000))
+#: Each control: its value, what it does, and the entity whose control permission it needs.
+CONTROLS: dict[str, tuple[Any, str, Callable[[PressoCoordinator, Any], Awaitable[None]]]] = {
+    "start": (
+        vol.Any(None, vol.All(vol.Coerce(int), vol.Range(min=1, max=255))),
+        "session",
+        lambda c, minutes: c.async_start_session(duration=minutes),
+    ),
+    "stop": (None, "session", lambda c, _: c.async_stop_session()),
+    "pause": (None, "session", lambda c, _: c.async_pause()),
+    "resume": (None, "session", lambda c, _: c.async_resume()),
+    "pressure": (_NUMBER, "pressure", lambda c, value: c.async_set_pressure(value)),
+    "duration": (_NUMBER, "duration", lambda c, value: c.async_set_duration(value)),
     "program": (
+        vol.In(list(PROGRAM_KEYS.values())),
         "program",
-        lambda c, key: c.async_set_program(next(k for k, v in PROGRAM_KEYS.items() if v == key)),
+        lambda c, key: c.async_set_program(_program(key)),
     ),
     "legs": (
+        vol.In(list(LEGS_KEYS.values())),
         "legs",
-        lambda c, key: c.async_set_zones(legs=next(k for k, v in LEGS_KEYS.items() if v == key)),
+        lambda c, key: c.async_set_zones(legs=_legs(key)),
     ),
 }
 #: Translation categories whose texts the card uses, and the prefixes it reads them by.
@@ -293,13 +309,18 @@ async def ws_control(
     """One of the card's controls, with the user's permission and limits."""
     if (entry := _entry_or_error(connection, msg)) is None:
         return
-    which, run = CONTROLS[msg["action"]]
+    schema, which, run = CONTROLS[msg["action"]]
     _require(connection, control_entities(hass, entry)[which], POLICY_CONTROL)
+    try:
+        value = None if schema is None else vol.Schema(schema)(msg.get("value"))
+    except vol.Invalid as err:
+        connection.send_error(msg["id"], websocket_api.ERR_INVALID_FORMAT, str(err))
+        return
     if entry.state is not ConfigEntryState.LOADED:
         connection.send_error(msg["id"], websocket_api.ERR_NOT_FOUND, "not loaded")
         return
     try:
-        await run(entry.runtime_data, msg.get("value"))
+        await run(entry.runtime_data, value)
     except HomeAssistantError as err:
         # a refusal is the answer, not a fault of Home Assistant's: said, not logged as one
         _LOGGER.debug("%s refused for %s: %r", msg["action"], entry.title, err)
