@@ -177,11 +177,13 @@ class BootsLink:
         self._cancel_silence = None
         self._on_silent()
 
+    @callback
     def _cancel_silence_timer(self) -> None:
         if self._cancel_silence:
             self._cancel_silence()
             self._cancel_silence = None
 
+    @callback
     def _paths_full(self) -> bool:
         """Every adapter or proxy that hears the boots has no free slot."""
         paths = bluetooth.async_scanner_devices_by_address(self.hass, self.address, True)
@@ -243,6 +245,7 @@ class BootsLink:
 
     # --- letting go ---------------------------------------------------------------------
 
+    @callback
     def settle(self) -> None:
         """Hold the link while a session runs; otherwise schedule its release."""
         data = self._state()
@@ -254,12 +257,14 @@ class BootsLink:
         elif self.connected and self._cancel_idle is None:
             self._schedule_idle_disconnect()
 
+    @callback
     def _schedule_idle_disconnect(self, delay: float | None = None) -> None:
         self._cancel_idle_timer()
         if delay is None:
             delay = self.entry.options.get(CONF_IDLE_DISCONNECT, DEFAULT_IDLE_DISCONNECT)
         self._cancel_idle = async_call_later(self.hass, delay, self._idle_timeout)
 
+    @callback
     def _cancel_idle_timer(self) -> None:
         if self._cancel_idle:
             self._cancel_idle()
@@ -333,6 +338,7 @@ class BootsLink:
             self._stop_task.cancel()
         self._set_stop_pending(False)
 
+    @callback
     def _set_stop_pending(self, pending: bool) -> None:
         async_remember(self.hass, self.entry, CONF_STOP_PENDING, True if pending else None)
 
@@ -358,6 +364,7 @@ class BootsLink:
         if not self._state().session_active:
             self._set_stop_pending(False)
 
+    @callback
     def _note_error(self, err: PressoError) -> None:
         self.last_error = type(err).__name__
         if isinstance(err, ImpersonationSuspectedError):

@@ -150,10 +150,6 @@ class PressoClient:
         """True while the link is up."""
         return self._client is not None and self._client.is_connected
 
-    def set_ble_device(self, ble_device: BLEDevice) -> None:
-        """Remember the newest BLEDevice (the best path may have changed)."""
-        self._ble_device = ble_device
-
     # --- connection -------------------------------------------------------
 
     async def connect(self, *, authenticate: bool = True) -> DeviceInfo:
