@@ -13,7 +13,8 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -101,6 +102,8 @@ class BootsLink:
         self._pin_refused = False
         self._telemetry_on = False
         self._status_asked_at = 0.0
+        #: Commands under way (their retries included): the idle timer waits for them.
+        self._in_flight = 0
 
     # --- what the radio tells us ----------------------------------------------------
 
@@ -172,6 +175,15 @@ class BootsLink:
             await self.async_ensure_telemetry()
             _LOGGER.debug("%s: connected", self.name)
 
+    @asynccontextmanager
+    async def _busy(self) -> AsyncIterator[None]:
+        """A command is under way until the block ends."""
+        self._in_flight += 1
+        try:
+            yield
+        finally:
+            self._in_flight -= 1
+
     @callback
     def _status_silence(self, _now: datetime) -> None:
         self._cancel_silence = None
@@ -233,9 +245,10 @@ class BootsLink:
         self._cancel_idle_timer()
         self.release_when_idle = False
         try:
-            await self.async_ensure_connected(stopping=stopping)
-            result = await action(self.client)
-            await self.async_ensure_telemetry()
+            async with self._busy():
+                await self.async_ensure_connected(stopping=stopping)
+                result = await action(self.client)
+                await self.async_ensure_telemetry()
         except PressoError as err:
             self._note_error(err)
             raise to_ha_error(err, self.name) from err
@@ -273,8 +286,8 @@ class BootsLink:
     @callback
     def _idle_timeout(self, _now: datetime) -> None:
         self._cancel_idle = None
-        if self._state().session_active or self._lock.locked():
-            return
+        if self._state().session_active or self._lock.locked() or self._in_flight:
+            return  # the command settles the link again when it is done
         self.entry.async_create_background_task(
             self.hass, self.client.disconnect(), f"{self.name} idle disconnect"
         )
@@ -315,7 +328,7 @@ class BootsLink:
             # (or only claimed by an advertisement, which anyone can forge) does not
             await self.async_ensure_connected(authenticate=self.own_session)
 
-        await self._while_session_active(follow, first_delay=0.0)
+        await self._retry(follow, first_delay=0.0, until=self._session_over)
 
     @property
     def stop_pending(self) -> bool:
@@ -356,13 +369,17 @@ class BootsLink:
         async def stop() -> None:
             await self.async_ensure_connected(stopping=True)
             # the STATUS read on connecting may tell the stop already ran before the drop
-            if self._state().session_active:
-                await self.client.stop()
+            if self.stop_pending:
+                async with self._busy():
+                    await self.client.stop()
+                self._set_stop_pending(False)  # answered over the link: it landed
 
-        if await self._while_session_active(stop, first_delay=RECONNECT_BACKOFF[0]):
+        # only the link ends it: a STATUS with no session, or STOP answered
+        if await self._retry(stop, first_delay=RECONNECT_BACKOFF[0], until=self._stop_over):
             _LOGGER.info("%s: stop landed", self.name)
-        if not self._state().session_active:
-            self._set_stop_pending(False)
+
+    def _stop_over(self) -> bool:
+        return not self.stop_pending
 
     @callback
     def _note_error(self, err: PressoError) -> None:
@@ -370,16 +387,23 @@ class BootsLink:
         if isinstance(err, ImpersonationSuspectedError):
             repairs.async_create_impersonation_issue(self.hass, self.entry, err.reason)
 
-    async def _while_session_active(
-        self, attempt: Callable[[], Awaitable[None]], first_delay: float
+    def _session_over(self) -> bool:
+        return not self._state().session_active
+
+    async def _retry(
+        self,
+        attempt: Callable[[], Awaitable[None]],
+        *,
+        first_delay: float,
+        until: Callable[[], bool],
     ) -> bool:
-        """Retry ``attempt`` with backoff and jitter until it works or the session ends.
+        """Retry ``attempt`` with backoff and jitter until it works or ``until()`` holds.
 
         Gives up when the boots refuse the PIN: retrying would lock it out.
         """
         first, cap, jitter = RECONNECT_BACKOFF
         delay = first_delay
-        while self._state().session_active:
+        while not until():
             if delay:
                 await asyncio.sleep(delay * (1 + random.uniform(-jitter, jitter)))
             try:
