@@ -107,6 +107,33 @@ async def test_a_forged_idle_advertisement_does_not_cancel_a_pending_stop(
     assert duo.entry.data.get(CONF_STOP_PENDING) is None
 
 
+@pytest.mark.parametrize("any_proxy", ["virtual"], indirect=True)
+async def test_a_forged_idle_advertisement_does_not_end_the_stop_of_a_session_seen_only_on_air(
+    hass: HomeAssistant, duo: Boots
+) -> None:
+    """Point 1 for a session started on the buttons that Home Assistant could not reach yet."""
+    executed = Executed(duo.device)
+    spoofer = Spoofer(duo.device)
+    duo.faults.out_of_range = True
+    duo.device.press_button("start")
+    await duo.run(2)
+    assert duo.state(SWITCH) == "on"  # from the advertisements
+    with pytest.raises(HomeAssistantError) as err:
+        await switch(hass, "turn_off")
+    assert err.value.translation_key == "stop_pending"
+    await forge(duo, spoofer, flags=IDLE, remaining_seconds=0)
+    assert duo.state(SWITCH) == "off"  # shown: advertisements fill in between links
+    assert duo.entry is not None
+    assert duo.entry.data.get(CONF_STOP_PENDING) is True  # but they do not end the stop
+    duo.faults.out_of_range = False
+    # the retry's backoff runs out on Home Assistant's clock; then it runs to the end
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=61))
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert executed.count(Stop) == 1
+    assert duo.device.state in (SessionState.FINISHING, SessionState.IDLE)
+    assert duo.entry.data.get(CONF_STOP_PENDING) is None
+
+
 async def test_a_forged_advertisement_over_the_link_neither_ends_nor_restarts_a_session(
     hass: HomeAssistant, duo: Boots
 ) -> None:
