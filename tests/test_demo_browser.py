@@ -85,6 +85,39 @@ def close_like_a_tab(browser: Any) -> None:
     browser.close()
 
 
+#: The first line of a log record: Home Assistant's timestamp and level.
+LOG_RECORD = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+ [A-Z]+ ")
+
+
+def log_problems(lines: list[str]) -> list[str]:
+    """Each ERROR or Traceback in the log, whole: the record and every line it spans.
+
+    A record's continuation lines (a traceback, a chained exception) have no
+    timestamp; the record ends at the next line that has one.
+    """
+    problems: list[str] = []
+    current: list[str] | None = None
+    for line in lines:
+        if LOG_RECORD.match(line):
+            current = None
+        if current is None and ("ERROR" in line or "Traceback" in line):
+            current = []
+            problems.append("")
+        if current is not None:
+            current.append(line.rstrip("\n"))
+            problems[-1] = "\n".join(current)
+    return problems
+
+
+def require_chromium() -> None:
+    """Skip without Debian's chromium; in CI (``CI=true``) fail instead, loudly."""
+    if os.path.exists(CHROMIUM):
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"CI=true and {CHROMIUM} is missing: apt-get install chromium")
+    pytest.skip("Debian's chromium is not installed")
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -93,7 +126,11 @@ def _free_port() -> int:
 
 @pytest.fixture
 def demo(tmp_path: Path, socket_enabled: None) -> Iterator[dict[str, str]]:
-    """The README's demo command; stopped the way a service manager stops it (SIGTERM)."""
+    """The README's demo command; stopped the way a service manager stops it (SIGTERM).
+
+    Needs Debian's chromium (``require_chromium``): every test that uses the demo drives it.
+    """
+    require_chromium()
     port = _free_port()
     config = tmp_path / "config"
     process = subprocess.Popen(
@@ -133,8 +170,8 @@ def demo(tmp_path: Path, socket_enabled: None) -> Iterator[dict[str, str]]:
     left = subprocess.run(pgrep, check=False, capture_output=True, text=True).stdout
     assert not left, f"processes left behind: {left}"
     assert process.returncode == 0
-    noise = [line for line in lines if "ERROR" in line or "Traceback" in line]
-    assert not noise, "".join(noise)
+    noise = log_problems(lines)
+    assert not noise, "\n".join(noise)
 
 
 def _get(base: str, token: str, path: str) -> Any:
@@ -174,7 +211,6 @@ def _add_boots(page: Any, base: str, name: str, pin: str | None) -> None:
     page.wait_for_url(re.compile(r".*/config/devices/device/.*"))  # HA shows the new device
 
 
-@pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed")
 def test_newcomer_adds_the_boots_and_runs_a_session(demo: dict[str, str]) -> None:
     from playwright.sync_api import sync_playwright
 
