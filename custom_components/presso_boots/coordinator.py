@@ -150,8 +150,8 @@ class PressoCoordinator(DataUpdateCoordinator[PressoData]):
         changed = back
         self.live.on_rssi(service_info.rssi)  # only the signal sensor wakes for it
         data = self.data
-        now = dt_util.utcnow()
-        if (new := advertised(data, previous, adv, now, connected=self.connected)) is not None:
+        new = advertised(data, previous, adv, dt_util.utcnow, connected=self.connected)
+        if new is not None:
             changed |= self._commit(new)
             if self.connected:  # a lost STATUS made good: hold the link or let it go
                 self.link.settle()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -71,11 +72,14 @@ def advertised(
     data: PressoData,
     last: Advertisement | None,
     adv: Advertisement,
-    now: datetime,
+    now: Callable[[], datetime],
     *,
     connected: bool,
 ) -> PressoData | None:
     """The state with what the advertisement says; None when it tells nothing new.
+
+    ``now`` is read only when there is news: most advertisements over a link tell
+    nothing, and this runs for every one Home Assistant hands over.
 
     Over the link, STATUS notifications keep the state: an advertisement tells
     news only when its change counter is ahead of the state's, because a STATUS
@@ -94,7 +98,7 @@ def advertised(
             or adv.remaining_seconds != last.remaining_seconds
             or data.state == SessionState.FINISHING
         )
-    return merge_advertisement(data, adv, now) if news else None
+    return merge_advertisement(data, adv, now()) if news else None
 
 
 def merge_status(data: PressoData, status: DeviceStatus, now: datetime) -> PressoData:
