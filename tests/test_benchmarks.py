@@ -23,6 +23,7 @@ from .harness import PRO, Boots
 pytestmark = pytest.mark.benchmark
 LATENCY = 0.005
 ROUNDS = 5
+FRAMES = 300
 RESULTS: list[tuple[str, str]] = []
 
 
@@ -72,6 +73,9 @@ async def test_command_overhead(hass: HomeAssistant, proxy: VirtualProxy) -> Non
         blocking=True,
     )
     boots.faults.latency = LATENCY
+    # Home Assistant runs without asyncio's debug mode (which records a stack for every
+    # callback scheduled): the test plugin's loop turns it on, the figure is taken without.
+    hass.loop.set_debug(False)
     wall: list[tuple[float, float]] = []
     cpu: list[tuple[float, float]] = []
     for _ in range(ROUNDS):
@@ -172,36 +176,84 @@ async def test_command_cpu_against_a_bare_service_call(
     assert statistics.median(ratios) <= 5
 
 
-async def test_telemetry_path(
-    hass: HomeAssistant, proxy: VirtualProxy, freezer: FrozenDateTimeFactory
+@pytest.mark.xfail(
+    strict=True,
+    reason="measured 2.1-2.3 against the 1.5 target once the chamber sensors are really "
+    "enabled (issue 23.2); the telemetry path's rewrite (issue 19) owns the fix: this "
+    "fails the run as soon as the target holds, so the mark goes then",
+)
+async def test_telemetry_path_with_chamber_sensors_enabled(
+    hass: HomeAssistant, proxy: VirtualProxy, freezer: FrozenDateTimeFactory, writes: list[str]
 ) -> None:
+    """Telemetry frames in, states written, with the 16 chamber sensors enabled.
+
+    The baseline parses the same frames and writes as many changed states, at the same
+    frames, as the integration did. Both sides are timed around their own work only (the
+    frame handed in, the states written), not around the harness's clock tick and wait
+    for an idle loop, which cost several times the work. Rounds alternate the two.
+    """
     boots = Boots(hass, proxy, SimulatedBoots(PRO, 3))
+    boots.enable_chamber_sensors()
     await boots.add_entry(max_pressure=120)
     await boots.advertise()
+    chambers = [f"sensor.presso_e008_{leg}_chamber_{n}" for leg in ("left", "right")
+                for n in range(1, 9)]  # fmt: skip
+    assert all(boots.state(entity) not in (None, "unavailable") for entity in chambers)
     await hass.services.async_call(
         "switch", "turn_on", {"entity_id": "switch.presso_e008"}, blocking=True
     )
-    frames = _frames(3000)
+    frames = _frames(FRAMES)
     client = boots.coordinator.client
-    start = time.process_time()
-    for frame in frames:
-        freezer.tick(1)
-        client._on_notify(0, bytearray(frame))
-        await hass.async_block_till_done()
-    ours = (time.process_time() - start) / len(frames)
-    stream = FrameReassembler()
-    start = time.process_time()
-    for i, frame in enumerate(frames):
-        freezer.tick(1)
-        (parsed,) = stream.feed(frame)
-        telemetry = Telemetry.from_bytes(parsed.payload)
-        if i % 15 == 0:  # the same publish cadence, writing only changed states
-            for k, value in enumerate(telemetry.pressures):
-                hass.states.async_set(f"sensor.bare_{k}", str(value))
-        await hass.async_block_till_done()
-    bare = (time.process_time() - start) / len(frames)
-    report("telemetry CPU per Pro 8 frame, bytes in -> states written", f"{ours * 1e6:.0f} us")
-    report("telemetry CPU ratio to bare parse + changed-state writes", f"{ours / bare:.2f}")
+    per_frame: list[int] = []
+
+    async def through_the_integration() -> float:
+        per_frame.clear()
+        spent = 0.0
+        for frame in frames:
+            before = len(writes)
+            freezer.tick(1)
+            start = time.thread_time()
+            client._on_notify(0, bytearray(frame))
+            spent += time.thread_time() - start
+            await hass.async_block_till_done()
+            per_frame.append(len(writes) - before)
+        return spent
+
+    async def bare(written: list[int]) -> float:
+        stream = FrameReassembler()
+        spent = 0.0
+        for i, frame in enumerate(frames):
+            freezer.tick(1)
+            start = time.thread_time()
+            (parsed,) = stream.feed(frame)
+            telemetry = Telemetry.from_bytes(parsed.payload)
+            for k in range(written[i]):  # as many changed states as the integration wrote
+                hass.states.async_set(f"sensor.bare_{k}", str(telemetry.pressures[k % 16] + i))
+            spent += time.thread_time() - start
+            await hass.async_block_till_done()
+        return spent
+
+    values_before = {entity: boots.state(entity) for entity in chambers}
+    await through_the_integration()  # warm-up; the write pattern the baseline repeats
+    assert {entity: boots.state(entity) for entity in chambers} != values_before
+    pattern = list(per_frame)
+    rounds = []
+    for _ in range(ROUNDS):
+        theirs = await bare(pattern)
+        ours = await through_the_integration()
+        assert per_frame == pattern  # the same work on both sides
+        rounds.append((ours, theirs))
+    ratios = [ours / theirs for ours, theirs in rounds]
+    report(
+        "telemetry CPU per Pro 8 frame with chamber sensors enabled, bytes in -> states written",
+        f"{statistics.median(o for o, _ in rounds) / FRAMES * 1e6:.0f} us "
+        f"({sum(pattern)} state writes per {FRAMES} frames; the harness's tick and wait not timed)",
+    )
+    report(
+        "telemetry CPU ratio to bare parse + the same state writes, chamber sensors enabled",
+        spread(ratios),
+    )
+    assert statistics.median(ratios) <= 1.5
 
 
 async def test_startup_and_memory(hass: HomeAssistant, proxy: VirtualProxy) -> None:
