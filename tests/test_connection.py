@@ -348,6 +348,37 @@ async def test_a_session_that_ends_while_the_link_is_down_still_fires_its_event(
     assert duo.state(SWITCH) == "off"
 
 
+async def test_a_session_stopped_while_the_link_is_down_is_reported_stopped(
+    hass: HomeAssistant, duo: Boots, freezer: FrozenDateTimeFactory
+) -> None:
+    """Its twin above ends on its own; this one is stopped on the buttons mid-way, minutes
+    before its end: when the boots are next seen idle it is "stopped", not "finished"."""
+    duo.clock = freezer
+    await hass.services.async_call(DOMAIN_SWITCH, "turn_on", {"entity_id": SWITCH}, blocking=True)
+    await hass.services.async_call(
+        "number",
+        "set_value",
+        {"entity_id": "number.presso_d005_session_length", "value": 5},
+        blocking=True,
+    )
+    await duo.run(2 * 60)  # past the first third: a stop now is not "stopped early"
+    duo.faults.out_of_range = True
+    duo.proxy.radio.drop_link(DUO)
+    await duo.run(10)
+    duo.device.press_button("stop")  # 2 min 50 s before its end
+    await duo.run(20)
+    assert duo.device.state == SessionState.IDLE
+    if isinstance(duo.proxy, ESPHomeProxy):  # out of range is out of the ESP's hearing too
+        duo.faults.out_of_range = False
+        await duo.run(2)  # the next advertisements say the session is over
+    event = hass.states.get("event.presso_d005_session")
+    assert event is not None
+    assert event.attributes["event_type"] == "stopped"
+    assert event.attributes["source"] == "unknown"  # nobody told us who stopped it
+    assert event.attributes["duration"] == 5
+    assert duo.state(SWITCH) == "off"
+
+
 async def test_a_stop_that_ran_before_the_link_dropped_is_not_sent_again(
     hass: HomeAssistant, duo: Boots, freezer: FrozenDateTimeFactory
 ) -> None:
