@@ -352,8 +352,7 @@ async def test_a_session_that_ends_while_the_link_is_down_still_fires_its_event(
     # the advertisements say the session is over; only the link may end it
     assert duo.state(SWITCH) == "on"
     duo.faults.out_of_range = False
-    await duo.run(2)
-    await hass.async_block_till_done(wait_background_tasks=True)  # the reconnect's backoff
+    await duo.run(70)  # the reconnect's backoff (at most 32 s by now) runs on the frozen clock
     event = hass.states.get("event.presso_d005_session")
     assert event is not None
     assert event.attributes["event_type"] == "finished"

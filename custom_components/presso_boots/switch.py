@@ -65,6 +65,10 @@ class PressoSwitch(PressoEntity, SwitchEntity):
 
     entity_description: PressoSwitchDescription
 
+    def shown(self) -> tuple[object, ...]:
+        """On or off."""
+        return (self.is_on,)
+
     @property
     def is_on(self) -> bool | None:
         """On when the session runs (or the chamber is in use)."""
