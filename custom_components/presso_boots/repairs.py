@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 ISSUES_TAKE_CONFIG_ENTRY: Final = "config_entry_id" in signature(ir.async_create_issue).parameters
 
 
-def _entry_link(entry: PressoConfigEntry) -> dict[str, str]:
+def _entry_link(entry: PressoConfigEntry) -> dict[str, Any]:
     """The keyword that ties an issue to the entry, where Home Assistant supports it."""
     return {"config_entry_id": entry.entry_id} if ISSUES_TAKE_CONFIG_ENTRY else {}
 

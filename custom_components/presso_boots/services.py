@@ -134,7 +134,11 @@ def async_setup_services(hass: HomeAssistant) -> None:
     hass.services.async_register(DOMAIN, SERVICE_RESUME, _resume, schema=TARGET_SCHEMA)
     hass.services.async_register(DOMAIN, SERVICE_STOP, _stop, schema=TARGET_SCHEMA)
     hass.services.async_register(
-        DOMAIN, SERVICE_STATUS, _status, schema=TARGET_SCHEMA, supports_response=SupportsResponse.ONLY
+        DOMAIN,
+        SERVICE_STATUS,
+        _status,
+        schema=TARGET_SCHEMA,
+        supports_response=SupportsResponse.ONLY,
     )
     hass.services.async_register(
         DOMAIN, SERVICE_CHECK, _check, schema=CHECK_SCHEMA, supports_response=SupportsResponse.ONLY
