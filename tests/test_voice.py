@@ -105,6 +105,20 @@ async def test_the_intents_are_tools_for_llm_agents(hass: HomeAssistant, boots: 
     with pytest.raises(intent.IntentHandleError, match="today's pressure limit is 40 mmHg"):
         await api.async_call_tool(llm.ToolInput(tool_name=start.name, tool_args={"pressure": 45}))
     assert boots.device.counters.sessions_started == 0
+    # A German conversation gets German words, the refusal and the reply.
+    context = llm.LLMContext(
+        platform="test", context=Context(), language="de", assistant=conversation.DOMAIN,
+        device_id=None,
+    )  # fmt: skip
+    api = await llm.async_get_api(hass, llm.LLM_API_ASSIST, context)
+    with pytest.raises(intent.IntentHandleError, match="die Druckgrenze heute ist 40 mmHg"):
+        await api.async_call_tool(llm.ToolInput(tool_name=start.name, tool_args={"pressure": 45}))
+    result = await api.async_call_tool(
+        llm.ToolInput(tool_name=start.name, tool_args={"pressure": 40, "minutes": 15})
+    )
+    speech: Any = result.data["speech"]
+    assert speech["plain"]["speech"] == "Ich starte Presso D005 mit 40 mmHg für 15 Minuten."
+    assert boots.device.counters.sessions_started == 1
 
 
 #: Per language: the voice blueprint's sentences, and what Assist answers to each.
@@ -164,11 +178,11 @@ SPOKEN: dict[str, dict[str, str]] = {
         "too_high": "démarre ma séance de pressothérapie à 70 pendant 20 minutes",
         "too_high_reply": "Démarrage en douceur, séance 1 sur 7 : la limite de pression du jour est de 40 mmHg",
         "words": "démarre ma séance de pressothérapie à soixante-dix",
-        "words_reply": "Dis la pression et les minutes en chiffres",
+        "words_reply": "Dites la pression et les minutes en chiffres",
         "start": "démarre ma séance de pressothérapie à 40 pendant 15 minutes",
-        "started": "Je démarre ta séance de pressothérapie à 40 mmHg pendant 15 minutes.",
+        "started": "Je démarre votre séance de pressothérapie à 40 mmHg pendant 15 minutes.",
         "time_left": "il reste combien de temps à ma séance de pressothérapie",
-        "left": "Il reste 15 minutes à ta séance de pressothérapie.",
+        "left": "Il reste 15 minutes à votre séance de pressothérapie.",
         "pause": "mets ma séance de pressothérapie en pause",
         "paused": "Séance de pressothérapie en pause.",
         "resume": "reprends ma séance de pressothérapie",
