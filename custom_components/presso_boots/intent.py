@@ -111,11 +111,17 @@ async def _stop(boots: PressoCoordinator, _slots: dict[str, Any]) -> Reply:
     return "voice_stopped", {"name": boots.name}
 
 
-async def _time_left(boots: PressoCoordinator, _slots: dict[str, Any]) -> Reply:
+def minutes_left(boots: PressoCoordinator) -> int | None:
+    """Whole minutes the session (running or paused) has left; None without a session."""
     ends = boots.data.session_ends
     if not boots.data.session_active or ends is None:
+        return None
+    return max(0, round((ends - dt_util.utcnow()).total_seconds() / 60))
+
+
+async def _time_left(boots: PressoCoordinator, _slots: dict[str, Any]) -> Reply:
+    if (minutes := minutes_left(boots)) is None:
         raise _refusal("voice_no_session")
-    minutes = max(0, round((ends - dt_util.utcnow()).total_seconds() / 60))
     return "voice_time_left", {"name": boots.name, "minutes": str(minutes)}
 
 

@@ -14,11 +14,11 @@ from homeassistant.core import (
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers import device_registry as dr
-from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN, LEGS_KEYS, PROGRAM_KEYS
 from .coordinator import PressoConfigEntry, PressoCoordinator
 from .errors import async_words
+from .intent import minutes_left
 from .settings import StartRequest
 
 ATTR_PROGRAM = "program"
@@ -116,13 +116,12 @@ async def _stop(call: ServiceCall) -> None:
 
 async def _status(call: ServiceCall) -> ServiceResponse:
     """Whether a session runs (or is paused) and its whole minutes left, for voice replies."""
-    data = _coordinator(call.hass, call).data
-    ends = data.session_ends if data.session_active else None
-    left = None if ends is None else max(0, round((ends - dt_util.utcnow()).total_seconds() / 60))
+    coordinator = _coordinator(call.hass, call)
+    data = coordinator.data
     return {
         "active": data.session_active,
         "state": data.state.name.lower() if data.state is not None else None,
-        "minutes_left": left,
+        "minutes_left": minutes_left(coordinator),
     }
 
 
