@@ -303,13 +303,32 @@ class Day:
         while wrong := [
             w for p in self.pairs if not p.device.asleep for w in p.mismatches(self.hass)
         ]:
-            assert waited < CONSISTENT_WITHIN, (
+            within = CONSISTENT_WITHIN + self._silence_allowed()
+            assert waited < within, (
                 f"after {what} at {self.seconds:.0f} s: not consistent within "
-                f"{CONSISTENT_WITHIN} s: {wrong}; {self.diagnose()}"
+                f"{within} s: {wrong}; {self.diagnose()}"
             )
             await self.step(1.0)
             waited += 1.0
         return waited
+
+    def _silence_allowed(self) -> float:
+        """Seconds a link without the PIN may wait for the boots' own STATUS.
+
+        Following a session started elsewhere proves no PIN, so the link cannot ask for
+        STATUS; boots in a session send one at least every 10 s, and a longer silence
+        tells they run none (protocol notes, "Following without the PIN").
+        """
+        from homeassistant.config_entries import ConfigEntryState
+
+        from custom_components.presso_boots.connection import STATUS_SILENCE
+
+        unproved = any(
+            p.boots.coordinator.connected and not p.boots.coordinator.client.authenticated
+            for p in self.pairs
+            if p.boots.entry is not None and p.boots.entry.state is ConfigEntryState.LOADED
+        )
+        return STATUS_SILENCE if unproved else 0.0
 
     def diagnose(self) -> str:
         """What Home Assistant knows of each pair's link and radio, for a failure's message."""
@@ -322,7 +341,7 @@ class Day:
             link = "not loaded"
             if hasattr(pair.boots.entry, "runtime_data"):
                 coordinator = pair.boots.coordinator
-                link = f"radio {coordinator.available_by_radio}, connected {coordinator.connected}"
+                link = f"radio {coordinator.presence.heard}, connected {coordinator.connected}"
             seen.append(f"{pair.slug}: {heard}, {link}, central {pair.device.central}")
         return "; ".join(seen) + f"; log: {list(self.log)}"
 

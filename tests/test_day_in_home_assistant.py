@@ -44,6 +44,7 @@ from homeassistant.helpers import storage
 from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import get_scheduled_timer_handles
 
+from custom_components.presso_boots.connection import STATUS_SILENCE
 from custom_components.presso_boots.const import PROGRAM_KEYS
 from custom_components.presso_boots.presso_ble.const import Model
 from presso_sim import SimRadio, SimulatedBoots
@@ -331,7 +332,9 @@ async def _a_day(home: Home, *, hours: int, faults: int, warm_up: float) -> None
         assert len(starts) == 1, f"{pair.slug}: one evening session from the blueprint, {starts}"
         assert pair.ends_reported == pair.sessions_ended, pair.slug
     assert all(n >= faults // len(KINDS) for n in day.figures.faults.values())
-    assert day.figures.worst <= day_module.CONSISTENT_WITHIN
+    # each check holds its own bound: 5 s, plus the boots' STATUS interval on a link that
+    # follows a session started elsewhere without the PIN (``Day.check``)
+    assert day.figures.worst <= day_module.CONSISTENT_WITHIN + STATUS_SILENCE
     assert growth < MIB, top
     assert not _leftovers(hass), _leftovers(hass)
 
