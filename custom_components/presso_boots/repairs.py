@@ -86,6 +86,7 @@ def async_create_impersonation_issue(
         severity=ir.IssueSeverity.WARNING,
         translation_key=f"impersonation_{reason}",
         translation_placeholders={"name": entry.title},
+        **_entry_link(entry),
     )
 
 
