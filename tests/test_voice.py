@@ -124,6 +124,10 @@ async def test_the_intents_are_tools_for_llm_agents(hass: HomeAssistant, boots: 
 #: Per language: the voice blueprint's sentences, and what Assist answers to each.
 SPOKEN: dict[str, dict[str, str]] = {
     "en": {
+        "plain": "start my leg session",
+        "pressure_only": "start my leg session at 70",
+        "minutes_only": "start my leg session for 20 minutes",
+        "too_long_reply": "Gentle start plan, session 1 of 7: today's session limit is 15 minutes",
         "too_high": "start my leg session at 70 for 20 minutes",
         "too_high_reply": "Gentle start plan, session 1 of 7: today's pressure limit is 40 mmHg",
         "words": "start my leg session at seventy",
@@ -141,6 +145,10 @@ SPOKEN: dict[str, dict[str, str]] = {
         "no_session": "No leg session is running.",
     },
     "es": {
+        "plain": "empieza la presoterapia",
+        "pressure_only": "empieza la presoterapia a 70",
+        "minutes_only": "empieza la presoterapia durante 20 minutos",
+        "too_long_reply": "Plan de inicio suave, sesión 1 de 7: el límite de sesión de hoy es 15 minutos",
         "too_high": "empieza la presoterapia a 70 durante 20 minutos",
         "too_high_reply": "Plan de inicio suave, sesión 1 de 7: el límite de presión de hoy es 40 mmHg",
         "words": "empieza la presoterapia a setenta",
@@ -158,6 +166,10 @@ SPOKEN: dict[str, dict[str, str]] = {
         "no_session": "No hay ninguna sesión de piernas en marcha.",
     },
     "de": {
+        "plain": "starte meine Beinsitzung",
+        "pressure_only": "starte meine Beinsitzung mit 70",
+        "minutes_only": "starte meine Beinsitzung für 20 Minuten",
+        "too_long_reply": "Sanfter Einstieg, Sitzung 1 von 7: die Sitzungsgrenze heute ist 15 Minuten",
         "too_high": "starte meine Beinsitzung mit 70 für 20 Minuten",
         "too_high_reply": "Sanfter Einstieg, Sitzung 1 von 7: die Druckgrenze heute ist 40 mmHg",
         "words": "starte meine Beinsitzung mit siebzig",
@@ -175,6 +187,10 @@ SPOKEN: dict[str, dict[str, str]] = {
         "no_session": "Es läuft keine Beinsitzung.",
     },
     "fr": {
+        "plain": "démarre ma séance de pressothérapie",
+        "pressure_only": "démarre ma séance de pressothérapie à 70",
+        "minutes_only": "démarre ma séance de pressothérapie pendant 20 minutes",
+        "too_long_reply": "Démarrage en douceur, séance 1 sur 7 : la limite de séance du jour est de 15 minutes",
         "too_high": "démarre ma séance de pressothérapie à 70 pendant 20 minutes",
         "too_high_reply": "Démarrage en douceur, séance 1 sur 7 : la limite de pression du jour est de 40 mmHg",
         "words": "démarre ma séance de pressothérapie à soixante-dix",
@@ -212,9 +228,12 @@ async def test_voice_blueprint_in_each_language(
     assert (await say("pause")) == spoken["no_session"]
     assert (await say("time_left")) == spoken["no_session"]
     assert (await say("too_high")).startswith(spoken["too_high_reply"])
+    assert (await say("pressure_only")).startswith(spoken["too_high_reply"])
+    assert (await say("minutes_only")).startswith(spoken["too_long_reply"])
     assert (await say("words")).startswith(spoken["words_reply"])
     assert boots.device.counters.sessions_started == 0
-    assert await say("start") == spoken["started"]
+    # Without values: the boots' pressure, and their 30 minutes held to today's limit.
+    assert await say("plain") == spoken["started"]
     s = boots.device.settings
     assert (boots.device.state, s.pressure, s.duration) == (1, 40, 15)
     await boots.run(2)
@@ -228,8 +247,14 @@ async def test_voice_blueprint_in_each_language(
     assert await say("stop") == spoken["stopped"]
     await boots.run(5)
     assert boots.device.state == 0
-    assert boots.device.counters.sessions_started == 1
     assert await say("stop") == spoken["no_session"]
+    assert await say("start") == spoken["started"]  # with both values said
+    await boots.run(2)
+    assert (boots.device.state, s.pressure, s.duration) == (1, 40, 15)
+    assert await say("stop") == spoken["stopped"]
+    await boots.run(5)
+    assert boots.device.state == 0
+    assert boots.device.counters.sessions_started == 2
 
 
 #: The intents' own replies (LLM agents and sentences of other blueprints), per language.

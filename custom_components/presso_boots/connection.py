@@ -13,7 +13,8 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -101,6 +102,8 @@ class BootsLink:
         self._pin_refused = False
         self._telemetry_on = False
         self._status_asked_at = 0.0
+        #: Commands under way (their retries included): the idle timer waits for them.
+        self._in_flight = 0
 
     # --- what the radio tells us ----------------------------------------------------
 
@@ -172,16 +175,27 @@ class BootsLink:
             await self.async_ensure_telemetry()
             _LOGGER.debug("%s: connected", self.name)
 
+    @asynccontextmanager
+    async def _busy(self) -> AsyncIterator[None]:
+        """A command is under way until the block ends."""
+        self._in_flight += 1
+        try:
+            yield
+        finally:
+            self._in_flight -= 1
+
     @callback
     def _status_silence(self, _now: datetime) -> None:
         self._cancel_silence = None
         self._on_silent()
 
+    @callback
     def _cancel_silence_timer(self) -> None:
         if self._cancel_silence:
             self._cancel_silence()
             self._cancel_silence = None
 
+    @callback
     def _paths_full(self) -> bool:
         """Every adapter or proxy that hears the boots has no free slot."""
         paths = bluetooth.async_scanner_devices_by_address(self.hass, self.address, True)
@@ -224,14 +238,17 @@ class BootsLink:
 
     # --- running a command -------------------------------------------------------------
 
-    async def async_command[T](self, action: Callable[[PressoClient], Awaitable[T]]) -> T:
+    async def async_command[T](
+        self, action: Callable[[PressoClient], Awaitable[T]], *, stopping: bool = False
+    ) -> T:
         """Run one command over a link opened on demand; errors come back translated."""
         self._cancel_idle_timer()
         self.release_when_idle = False
         try:
-            await self.async_ensure_connected()
-            result = await action(self.client)
-            await self.async_ensure_telemetry()
+            async with self._busy():
+                await self.async_ensure_connected(stopping=stopping)
+                result = await action(self.client)
+                await self.async_ensure_telemetry()
         except PressoError as err:
             self._note_error(err)
             raise to_ha_error(err, self.name) from err
@@ -241,6 +258,7 @@ class BootsLink:
 
     # --- letting go ---------------------------------------------------------------------
 
+    @callback
     def settle(self) -> None:
         """Hold the link while a session runs; otherwise schedule its release."""
         data = self._state()
@@ -252,12 +270,14 @@ class BootsLink:
         elif self.connected and self._cancel_idle is None:
             self._schedule_idle_disconnect()
 
+    @callback
     def _schedule_idle_disconnect(self, delay: float | None = None) -> None:
         self._cancel_idle_timer()
         if delay is None:
             delay = self.entry.options.get(CONF_IDLE_DISCONNECT, DEFAULT_IDLE_DISCONNECT)
         self._cancel_idle = async_call_later(self.hass, delay, self._idle_timeout)
 
+    @callback
     def _cancel_idle_timer(self) -> None:
         if self._cancel_idle:
             self._cancel_idle()
@@ -266,8 +286,8 @@ class BootsLink:
     @callback
     def _idle_timeout(self, _now: datetime) -> None:
         self._cancel_idle = None
-        if self._state().session_active or self._lock.locked():
-            return
+        if self._state().session_active or self._lock.locked() or self._in_flight:
+            return  # the command settles the link again when it is done
         self.entry.async_create_background_task(
             self.hass, self.client.disconnect(), f"{self.name} idle disconnect"
         )
@@ -308,7 +328,7 @@ class BootsLink:
             # (or only claimed by an advertisement, which anyone can forge) does not
             await self.async_ensure_connected(authenticate=self.own_session)
 
-        await self._while_session_active(follow, first_delay=0.0)
+        await self._retry(follow, first_delay=0.0, until=self._session_over)
 
     @property
     def stop_pending(self) -> bool:
@@ -331,6 +351,7 @@ class BootsLink:
             self._stop_task.cancel()
         self._set_stop_pending(False)
 
+    @callback
     def _set_stop_pending(self, pending: bool) -> None:
         async_remember(self.hass, self.entry, CONF_STOP_PENDING, True if pending else None)
 
@@ -348,29 +369,41 @@ class BootsLink:
         async def stop() -> None:
             await self.async_ensure_connected(stopping=True)
             # the STATUS read on connecting may tell the stop already ran before the drop
-            if self._state().session_active:
-                await self.client.stop()
+            if self.stop_pending:
+                async with self._busy():
+                    await self.client.stop()
+                self._set_stop_pending(False)  # answered over the link: it landed
 
-        if await self._while_session_active(stop, first_delay=RECONNECT_BACKOFF[0]):
+        # only the link ends it: a STATUS with no session, or STOP answered
+        if await self._retry(stop, first_delay=RECONNECT_BACKOFF[0], until=self._stop_over):
             _LOGGER.info("%s: stop landed", self.name)
-        if not self._state().session_active:
-            self._set_stop_pending(False)
 
+    def _stop_over(self) -> bool:
+        return not self.stop_pending
+
+    @callback
     def _note_error(self, err: PressoError) -> None:
         self.last_error = type(err).__name__
         if isinstance(err, ImpersonationSuspectedError):
             repairs.async_create_impersonation_issue(self.hass, self.entry, err.reason)
 
-    async def _while_session_active(
-        self, attempt: Callable[[], Awaitable[None]], first_delay: float
+    def _session_over(self) -> bool:
+        return not self._state().session_active
+
+    async def _retry(
+        self,
+        attempt: Callable[[], Awaitable[None]],
+        *,
+        first_delay: float,
+        until: Callable[[], bool],
     ) -> bool:
-        """Retry ``attempt`` with backoff and jitter until it works or the session ends.
+        """Retry ``attempt`` with backoff and jitter until it works or ``until()`` holds.
 
         Gives up when the boots refuse the PIN: retrying would lock it out.
         """
         first, cap, jitter = RECONNECT_BACKOFF
         delay = first_delay
-        while self._state().session_active:
+        while not until():
             if delay:
                 await asyncio.sleep(delay * (1 + random.uniform(-jitter, jitter)))
             try:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import probatio as vol
+from homeassistant.auth.permissions.const import POLICY_CONTROL, POLICY_READ
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import ATTR_DEVICE_ID
 from homeassistant.core import (
     HomeAssistant,
@@ -19,6 +21,7 @@ from .const import DOMAIN, LEGS_KEYS, PROGRAM_KEYS
 from .coordinator import PressoConfigEntry, PressoCoordinator
 from .errors import async_words
 from .intent import minutes_left
+from .permissions import async_check
 from .settings import StartRequest
 
 ATTR_PROGRAM = "program"
@@ -61,10 +64,12 @@ def entry_for_device(hass: HomeAssistant, device_id: str) -> PressoConfigEntry |
     return None
 
 
-def _coordinator(hass: HomeAssistant, call: ServiceCall) -> PressoCoordinator:
-    entry = entry_for_device(hass, call.data[ATTR_DEVICE_ID])
-    if entry and hasattr(entry, "runtime_data"):
+async def _coordinator(call: ServiceCall, policy: str = POLICY_CONTROL) -> PressoCoordinator:
+    """The boots the call names, if the caller may act on them (``policy``)."""
+    entry = entry_for_device(call.hass, call.data[ATTR_DEVICE_ID])
+    if entry and entry.state is ConfigEntryState.LOADED:
         coordinator: PressoCoordinator = entry.runtime_data
+        await async_check(call.hass, call.context, coordinator, policy)
         return coordinator
     raise ServiceValidationError(
         translation_domain=DOMAIN,
@@ -88,12 +93,12 @@ def _start_values(call: ServiceCall) -> StartRequest:
 
 
 async def _start(call: ServiceCall) -> None:
-    await _coordinator(call.hass, call).async_start_session(**_start_values(call))
+    await (await _coordinator(call)).async_start_session(**_start_values(call))
 
 
 async def _check(call: ServiceCall) -> ServiceResponse:
     """Would start_session with these values start now? The answer in words if not."""
-    coordinator = _coordinator(call.hass, call)
+    coordinator = await _coordinator(call, POLICY_READ)
     try:
         _program, pressure, duration, _legs = coordinator.check_start(**_start_values(call))
     except HomeAssistantError as err:  # core-lint: allow E7405 the refusal is the answer
@@ -103,20 +108,20 @@ async def _check(call: ServiceCall) -> ServiceResponse:
 
 
 async def _pause(call: ServiceCall) -> None:
-    await _coordinator(call.hass, call).async_pause()
+    await (await _coordinator(call)).async_pause()
 
 
 async def _resume(call: ServiceCall) -> None:
-    await _coordinator(call.hass, call).async_resume()
+    await (await _coordinator(call)).async_resume()
 
 
 async def _stop(call: ServiceCall) -> None:
-    await _coordinator(call.hass, call).async_stop_session()
+    await (await _coordinator(call)).async_stop_session()
 
 
 async def _status(call: ServiceCall) -> ServiceResponse:
     """Whether a session runs (or is paused) and its whole minutes left, for voice replies."""
-    coordinator = _coordinator(call.hass, call)
+    coordinator = await _coordinator(call, POLICY_READ)
     data = coordinator.data
     return {
         "active": data.session_active,

@@ -150,10 +150,6 @@ class PressoClient:
         """True while the link is up."""
         return self._client is not None and self._client.is_connected
 
-    def set_ble_device(self, ble_device: BLEDevice) -> None:
-        """Remember the newest BLEDevice (the best path may have changed)."""
-        self._ble_device = ble_device
-
     # --- connection -------------------------------------------------------
 
     async def connect(self, *, authenticate: bool = True) -> DeviceInfo:
@@ -191,6 +187,11 @@ class PressoClient:
                 raise
             self.stats.connects += 1
             return info
+
+    @property
+    def auth_guard_refusals(self) -> int:
+        """Proofs of the PIN the guard did not let out (impostor, replay, rate limit)."""
+        return 0 if self._auth_guard is None else self._auth_guard.refused
 
     @property
     def authenticated(self) -> bool:
