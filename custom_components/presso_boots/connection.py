@@ -128,7 +128,7 @@ class BootsLink:
     # --- opening the link ------------------------------------------------------------
 
     async def async_ensure_connected(
-        self, *, authenticate: bool = True, stopping: bool = False
+        self, *, authenticate: bool = True, stopping: bool = False, rationed: bool = False
     ) -> None:
         """Open the link if it is not open; raise PressoError if it cannot be.
 
@@ -136,12 +136,14 @@ class BootsLink:
         slot on any proxy that hears the boots) are given before trying. A stop
         is tried even when an advertisement says another app holds the boots:
         advertisements can be forged, and a stop must never be talked out of trying.
-        ``authenticate=False`` (following a session started elsewhere) proves no PIN.
+        ``authenticate=False`` (following a session started elsewhere) proves no PIN;
+        ``rationed`` (following Home Assistant's own session) proves it from the guard's
+        budget, since nobody asked for that link just now.
         """
         async with self._lock:
             if self.client.is_connected:
                 if authenticate:
-                    await self.client.authenticate()
+                    await self.client.authenticate(rationed=rationed)
                 return
             if bluetooth.async_ble_device_from_address(self.hass, self.address, True) is None:
                 raise DeviceNotFoundError(f"{self.address} is asleep or out of range")
@@ -150,7 +152,7 @@ class BootsLink:
             if self._paths_full():
                 raise OutOfConnectionSlotsError(f"no free connection slot near {self.address}")
             try:
-                info = await self.client.connect(authenticate=authenticate)
+                info = await self.client.connect(authenticate=authenticate, rationed=rationed)
             except LockedOutError:
                 self._pin_refused = True
                 repairs.async_create_lockout_issue(self.hass, self.entry)
@@ -326,7 +328,7 @@ class BootsLink:
         async def follow() -> None:
             # a session Home Assistant started may prove the PIN; one started elsewhere
             # (or only claimed by an advertisement, which anyone can forge) does not
-            await self.async_ensure_connected(authenticate=self.own_session)
+            await self.async_ensure_connected(authenticate=self.own_session, rationed=True)
 
         await self._retry(follow, first_delay=0.0, until=self._session_over)
 

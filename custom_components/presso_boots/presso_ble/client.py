@@ -152,17 +152,18 @@ class PressoClient:
 
     # --- connection -------------------------------------------------------
 
-    async def connect(self, *, authenticate: bool = True) -> DeviceInfo:
+    async def connect(self, *, authenticate: bool = True, rationed: bool = False) -> DeviceInfo:
         """Connect, subscribe and say HELLO; authenticate when a PIN is required.
 
         With ``authenticate=False`` the link stays unauthenticated until a command
         that needs the PIN (notifications still arrive): following a session needs
-        no proof, so none is handed out for it.
+        no proof, so none is handed out for it. ``rationed``: nobody asked for this
+        link just now, so its proof comes from the guard's budget.
         """
         async with self._connect_lock:
             if self.is_connected and self.device_info is not None:
                 if authenticate:
-                    await self.authenticate()
+                    await self.authenticate(rationed=rationed)
                 return self.device_info
             client = await self._establish()
             self._client = client
@@ -176,7 +177,7 @@ class PressoClient:
                 self.device_info = info
                 self._needs_auth = info.pin_required
                 if authenticate:
-                    await self.authenticate()
+                    await self.authenticate(rationed=rationed)
             except (BleakError, TimeoutError) as err:
                 # e.g. the link broke while subscribing (common through weak proxies)
                 await self._close()
@@ -222,7 +223,7 @@ class PressoClient:
             self.stats.connect_failures += 1
             raise ConnectError(str(err) or type(err).__name__) from err
 
-    async def authenticate(self) -> None:
+    async def authenticate(self, *, rationed: bool = False) -> None:
         """Prove the PIN on this link if the boots want it and the guard allows it."""
         info = self.device_info
         if not self._needs_auth or info is None:
@@ -230,7 +231,7 @@ class PressoClient:
         if not self.pin:
             raise AuthenticationError(CommandType.AUTH, Status.PIN_REQUIRED)
         if self._auth_guard is not None:
-            self._auth_guard.check(info)
+            self._auth_guard.check(info, rationed=rationed)
         await self._execute(Auth(auth_proof(self.pin, info.nonce)))
         self._needs_auth = False
 
