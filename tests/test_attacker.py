@@ -297,7 +297,7 @@ async def test_a_read_only_user_cannot_start_the_boots_by_action(
     """Point 6: the boots' actions check control of the boots, as entity services do."""
     executed = Executed(duo.device)
     read_only = Context(user_id=hass_read_only_user.id)
-    for service in ("start_session", "pause_session", "resume_session"):
+    for service in ("start_session", "pause_session", "resume_session", "stop_session"):
         with pytest.raises(Unauthorized):
             await hass.services.async_call(
                 DOMAIN, service, {"device_id": duo.device_id}, blocking=True, context=read_only
@@ -314,6 +314,15 @@ async def test_a_read_only_user_cannot_start_the_boots_by_action(
     )
     assert answer is not None
     assert answer["allowed"] is True
+    status = await hass.services.async_call(
+        DOMAIN,
+        "session_status",
+        {"device_id": duo.device_id},
+        blocking=True,
+        return_response=True,
+        context=read_only,
+    )
+    assert status == {"active": False, "state": "idle", "minutes_left": None}
     await hass.services.async_call(
         DOMAIN,
         "start_session",

@@ -2,7 +2,9 @@
 
 Assist's LLM agents call these as tools (``llm.py``); the default agent reaches
 the same limits through the voice blueprint and the check_session action. Every
-value passes ``SessionLimits``; a refusal is answered in the user's language.
+value passes ``SessionLimits``. Replies and refusals are said in the request's language:
+their texts are the integration's translations (the ``exceptions`` category, whose
+``voice_*`` keys are the replies), so one lookup with one fallback serves both.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN, PROGRAM_KEYS
 from .coordinator import PressoConfigEntry, PressoCoordinator
-from .errors import async_words
+from .errors import async_text, async_words
 from .settings import StartRequest
 
 INTENT_START = "PressoStartSession"
@@ -47,7 +49,9 @@ def _boots(hass: HomeAssistant, name: str | None) -> PressoCoordinator:
     return entries[0].runtime_data
 
 
-type Action = Callable[[PressoCoordinator, dict[str, Any]], Awaitable[str]]
+#: What an intent did, as a translation key of a reply and its placeholders.
+type Reply = tuple[str, dict[str, str]]
+type Action = Callable[[PressoCoordinator, dict[str, Any]], Awaitable[Reply]]
 
 
 class BootsIntent(intent.IntentHandler):
@@ -71,47 +75,54 @@ class BootsIntent(intent.IntentHandler):
         slots = {k: v["value"] for k, v in self.async_validate_slots(intent_obj.slots).items()}
         hass = intent_obj.hass
         try:
-            speech = await self._action(_boots(hass, slots.get("name")), slots)
+            key, placeholders = await self._action(_boots(hass, slots.get("name")), slots)
         except HomeAssistantError as err:
             raise intent.IntentHandleError(
                 await async_words(hass, intent_obj.language, err)
             ) from err
+        speech = await async_text(hass, intent_obj.language, key, placeholders)
         response = intent_obj.create_response()
-        response.async_set_speech(speech)
+        response.async_set_speech(speech or key)
         return response
 
 
-async def _start(boots: PressoCoordinator, slots: dict[str, Any]) -> str:
+async def _start(boots: PressoCoordinator, slots: dict[str, Any]) -> Reply:
     program = next((k for k, v in PROGRAM_KEYS.items() if v == slots.get("program")), None)
     request = StartRequest(
         program=program, pressure=slots.get("pressure"), duration=slots.get("minutes")
     )
     _program, pressure, minutes, _legs = boots.check_start(**request)
     await boots.async_start_session(**request)
-    return f"Starting {boots.name} at {pressure} mmHg for {minutes} minutes."
+    return "voice_started", {"name": boots.name, "pressure": str(pressure), "minutes": str(minutes)}
 
 
-async def _pause(boots: PressoCoordinator, _slots: dict[str, Any]) -> str:
+async def _pause(boots: PressoCoordinator, _slots: dict[str, Any]) -> Reply:
     await boots.async_pause()
-    return f"{boots.name} paused."
+    return "voice_paused", {"name": boots.name}
 
 
-async def _resume(boots: PressoCoordinator, _slots: dict[str, Any]) -> str:
+async def _resume(boots: PressoCoordinator, _slots: dict[str, Any]) -> Reply:
     await boots.async_resume()
-    return f"{boots.name} resumed."
+    return "voice_resumed", {"name": boots.name}
 
 
-async def _stop(boots: PressoCoordinator, _slots: dict[str, Any]) -> str:
+async def _stop(boots: PressoCoordinator, _slots: dict[str, Any]) -> Reply:
     await boots.async_stop_session()
-    return f"{boots.name} stopped."
+    return "voice_stopped", {"name": boots.name}
 
 
-async def _time_left(boots: PressoCoordinator, _slots: dict[str, Any]) -> str:
+def minutes_left(boots: PressoCoordinator) -> int | None:
+    """Whole minutes the session (running or paused) has left; None without a session."""
     ends = boots.data.session_ends
     if not boots.data.session_active or ends is None:
+        return None
+    return max(0, round((ends - dt_util.utcnow()).total_seconds() / 60))
+
+
+async def _time_left(boots: PressoCoordinator, _slots: dict[str, Any]) -> Reply:
+    if (minutes := minutes_left(boots)) is None:
         raise _refusal("voice_no_session")
-    minutes = max(0, round((ends - dt_util.utcnow()).total_seconds() / 60))
-    return f"{minutes} minutes left in the leg session."
+    return "voice_time_left", {"name": boots.name, "minutes": str(minutes)}
 
 
 HANDLERS = (
