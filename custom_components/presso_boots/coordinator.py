@@ -119,6 +119,11 @@ class PressoCoordinator(StatePublisher):
         return self.connected or self.presence.heard
 
     @property
+    def session_running(self) -> bool:
+        """A session runs or is paused, as the link last told (advertisements aside)."""
+        return self.events.trusted.session_active
+
+    @property
     def connected(self) -> bool:
         """A link to the boots is open."""
         return self.link.connected
@@ -139,7 +144,7 @@ class PressoCoordinator(StatePublisher):
         self.live.on_rssi(service_info.rssi)  # only the signal sensor wakes for it
         verdict = judge(
             self.data,
-            trusted_session=self.events.trusted.session_active,
+            trusted_session=self.session_running,
             connected=self.connected,
             last=previous,
             adv=adv,
@@ -240,8 +245,10 @@ class PressoCoordinator(StatePublisher):
         self.routine.check_start(values[2], request.get("override_rest", False))
         return values
 
-    async def async_start_session(self, **request: Unpack[StartRequest]) -> None:
-        """Start a session with values that passed ``check_start``."""
+    async def async_start_session(
+        self, **request: Unpack[StartRequest]
+    ) -> tuple[int, int, int, int]:
+        """Start a session with values that pass ``check_start``; returns those values."""
         values = self.check_start(**request)
 
         async def start(client: PressoClient) -> None:
@@ -251,6 +258,7 @@ class PressoCoordinator(StatePublisher):
 
         await self.link.async_command(start)
         self.link.async_cancel_stop()
+        return values
 
     async def async_set_pressure(self, value: float) -> None:
         """Change the target pressure."""
@@ -301,7 +309,7 @@ class PressoCoordinator(StatePublisher):
         try:
             await self.link.async_command(lambda client: client.stop(), stopping=True)
         except HomeAssistantError as err:
-            if not (self.data.session_active or self.events.trusted.session_active):
+            if not (self.data.session_active or self.session_running):
                 raise
             self.link.async_keep_stopping()
             raise HomeAssistantError(
