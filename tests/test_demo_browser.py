@@ -215,13 +215,34 @@ def _state(base: str, token: str, entity_id: str) -> dict[str, Any]:
     return state
 
 
-def _heard_through(base: str, token: str) -> dict[str, str]:
-    """Each configured boots' title -> the Bluetooth source of its last advertisement."""
+def _heard_through(page: Any, base: str, token: str) -> dict[str, str]:
+    """Each configured boots' title -> the Bluetooth source Home Assistant has them from.
+
+    Read as the frontend's Bluetooth advertisement monitor reads it (the diagnostics
+    redact the source): the first batch of ``bluetooth/subscribe_advertisements``.
+    """
     entries = _get(base, token, "/api/config/config_entries/entry?domain=presso_boots")
+    sources: dict[str, str] = page.evaluate(
+        """() => new Promise(resolve => {
+            const connection = document.querySelector('home-assistant').hass.connection;
+            const unsubscribe = connection.subscribeMessage(message => {
+                const found = {};
+                for (const info of message.add || []) found[info.address] = info.source;
+                unsubscribe.then(stop => stop());
+                resolve(found);
+            }, {type: 'bluetooth/subscribe_advertisements'});
+        })"""
+    )
+    # the boots' local name ends in the last two bytes of their address: "Presso E008"
     return {
-        entry["title"]: _get(base, token, f"/api/diagnostics/config_entry/{entry['entry_id']}")[
-            "data"
-        ]["advertisement"]["source"]
+        entry["title"]: next(
+            (
+                source
+                for address, source in sources.items()
+                if address.replace(":", "").endswith(entry["title"][-4:])
+            ),
+            "",
+        )
         for entry in entries
     }
 
@@ -289,7 +310,7 @@ def test_newcomer_adds_the_boots_and_runs_a_session(demo: dict[str, str]) -> Non
             # the proxies' Bluetooth MACs: the Pro 8 is heard best in the bedroom
             _until(
                 "each boots heard through the proxy nearest to it",
-                lambda: _heard_through(base, token),
+                lambda: _heard_through(page, base, token),
                 {"Presso E008": "AA:BB:CC:00:20:02", "Presso D005": "AA:BB:CC:00:10:02"},
             )
             _until(
