@@ -149,7 +149,7 @@ class PressoCoordinator(StatePublisher):
             last=previous,
             adv=adv,
             info=self.info,
-            now=dt_util.utcnow(),
+            now=dt_util.utcnow,
         )
         if (verdict.shown is not None and self._async_commit(verdict.shown)) or back:
             self.async_update_listeners()
