@@ -1,10 +1,7 @@
 """Coordinator: one pair of boots, the one object its entities and actions talk to.
 
-Two paths run through it, top to bottom:
-
-- advertisement (within ``trust.py``) or notification -> state (``data.py``) ->
-  entities, session events (``session_events.py``) and Repairs;
-- action -> limits (``settings.py``) -> command -> link (``connection.py``).
+Advertisement (within ``trust.py``) or notification -> state (``data.py``) -> entities,
+session events and Repairs; action -> limits (``settings.py``) -> link (``connection.py``).
 """
 
 from __future__ import annotations
@@ -84,8 +81,6 @@ class PressoCoordinator(StatePublisher):
         self.advertisement: Advertisement | None = None
         self.presence = Presence(entry.title)
 
-    # --- lifecycle -----------------------------------------------------------------
-
     @callback
     def async_start(self) -> CALLBACK_TYPE:
         """Listen to advertisements; never waits for the boots."""
@@ -122,6 +117,11 @@ class PressoCoordinator(StatePublisher):
     def session_running(self) -> bool:
         """A session runs or is paused, as the link last told (advertisements aside)."""
         return self.events.trusted.session_active
+
+    @property
+    def stop_pending(self) -> bool:
+        """A stop the user asked for has not landed yet."""
+        return self.link.stop_pending
 
     @property
     def connected(self) -> bool:

@@ -27,8 +27,12 @@ class PressoSwitchDescription(SwitchEntityDescription):
 
 
 async def _start_unless_running(boots: PressoCoordinator) -> None:
-    """Turning on a session the boots run (as the link last told) keeps it: START restarts."""
-    if not boots.session_running:
+    """Turning on a session the boots run (as the link last told) keeps it: START restarts.
+
+    After a stop the user asked for and that has not landed, it starts anew (and the
+    start cancels that stop).
+    """
+    if not boots.session_running or boots.stop_pending:
         await boots.async_start_session()
 
 
