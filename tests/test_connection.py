@@ -20,6 +20,7 @@ from custom_components.presso_boots.presso_ble import SessionState
 from custom_components.presso_boots.presso_ble.const import CommandType
 from custom_components.presso_boots.presso_ble.messages import Command, Stop
 from presso_sim import SimulatedBoots
+from presso_sim.bluez import EmulatedBluetoothd
 from presso_sim.esphome_proxy import ESPHomeProxy
 from presso_sim.proxy import VirtualProxy
 
@@ -157,8 +158,9 @@ async def test_out_of_range_is_reported(hass: HomeAssistant, duo: Boots) -> None
     duo.faults.out_of_range = True
     with pytest.raises(HomeAssistantError) as err:
         await _set_pressure(hass, 60)
-    # an ESPHome proxy still holds the last advertisement: the ESP tries and fails
-    expected = "cannot_connect" if isinstance(duo.proxy, ESPHomeProxy) else "not_found"
+    # an ESPHome proxy or bluetoothd still holds the last advertisement: it tries and fails
+    holds = isinstance(duo.proxy, ESPHomeProxy | EmulatedBluetoothd)
+    expected = "cannot_connect" if holds else "not_found"
     assert err.value.translation_key == expected
 
 
@@ -299,7 +301,8 @@ async def test_a_session_that_ends_while_the_link_is_down_still_fires_its_event(
     duo.proxy.radio.drop_link(DUO)
     await duo.run(30)  # the boots finish on their own while we cannot reach them
     assert duo.device.state == SessionState.IDLE
-    if isinstance(duo.proxy, ESPHomeProxy):  # out of range is out of the ESP's hearing too
+    if isinstance(duo.proxy, ESPHomeProxy | EmulatedBluetoothd):
+        # out of range is out of the ESP's (the adapter's) hearing too
         duo.faults.out_of_range = False
         await duo.run(2)  # the next advertisements say the session is over
     event = hass.states.get("event.presso_d005_session")

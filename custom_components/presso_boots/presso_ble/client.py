@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+import weakref
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,7 +15,7 @@ import bleak_retry_connector
 from bleak import BleakClient
 from bleak.backends.characteristic import BleakGATTCharacteristic
 from bleak.backends.device import BLEDevice
-from bleak.exc import BleakDeviceNotFoundError, BleakError
+from bleak.exc import BleakDBusError, BleakDeviceNotFoundError, BleakError
 
 from .const import (
     COMMAND_ATTEMPTS,
@@ -69,6 +70,11 @@ _LOGGER = logging.getLogger(__name__)
 BUSY_BACKOFF: Final = 0.25
 RECENT_FRAMES: Final = 32
 CONNECT_ATTEMPTS: Final = 3
+#: What BlueZ answers once the link's objects are gone (bluetoothd crashed or restarted
+#: without telling us): the link is lost even while bleak still says it is up.
+LINK_GONE_ERRORS: Final = frozenset(
+    {"org.freedesktop.DBus.Error.UnknownObject", "org.freedesktop.DBus.Error.ServiceUnknown"}
+)
 
 
 @dataclass(slots=True)
@@ -126,6 +132,9 @@ class PressoClient:
         self._sequence = itertools.cycle(range(1, 256))
         self._pending: tuple[int, int, asyncio.Future[Response]] | None = None
         self._expected_disconnect = False
+        self._establishing = False
+        self._releasing: set[asyncio.Task[None]] = set()
+        self._dropped: weakref.WeakSet[BleakClient] = weakref.WeakSet()
         self.device_info: DeviceInfo | None = None
         self.stats = LinkStats()
         self._recent: deque[tuple[str, int, int, bytes]] = deque(maxlen=RECENT_FRAMES)
@@ -182,6 +191,7 @@ class PressoClient:
         # Looked up on the module at call time: Home Assistant swaps the class
         # for its wrapper after this module may have been imported.
         client_class = bleak_retry_connector.BleakClientWithServiceCache
+        self._establishing = True
         try:
             return await bleak_retry_connector.establish_connection(
                 client_class,
@@ -200,6 +210,8 @@ class PressoClient:
         except (BleakError, TimeoutError) as err:
             self.stats.connect_failures += 1
             raise ConnectError(str(err) or type(err).__name__) from err
+        finally:
+            self._establishing = False
 
     async def _authenticate(self, info: DeviceInfo) -> None:
         if not self.pin:
@@ -225,13 +237,45 @@ class PressoClient:
     def _on_bleak_disconnect(self, client: BleakClient) -> None:
         if self._client is not None and client is not self._client:
             return
+        if self._client is None and (self._establishing or client in self._dropped):
+            # a try bleak-retry-connector makes while connecting (it retries itself),
+            # or a link already handled as dropped
+            return
         expected = self._expected_disconnect
         self._client = None
+        self._dropped.add(client)
         self.stats.disconnects += 1
         self._fail_pending(DisconnectedError("the link dropped"))
         _LOGGER.debug("%s: disconnected (expected: %s)", self.address, expected)
+        if not expected:
+            self._release(client)
         if self.callbacks.on_disconnect:
             self.callbacks.on_disconnect(expected)
+
+    def _link_gone(self, client: BleakClient) -> None:
+        """The link is gone though bleak never said so: handle it as a dropped link."""
+        if client is self._client:
+            self._on_bleak_disconnect(client)
+
+    def _release(self, client: BleakClient) -> None:
+        """Let bleak close what it holds for a dropped link.
+
+        bleak's BlueZ backend opens a D-Bus connection per link and closes it only
+        in ``disconnect()``; without this every drop leaves one open until the
+        system bus refuses Home Assistant more connections. It waits for what is in
+        flight on the link (a write, a subscription) to be answered first: closing
+        the connection under a call would fail it with a bare ``EOFError``.
+        """
+        task = asyncio.get_running_loop().create_task(self._disconnect_quietly(client))
+        self._releasing.add(task)
+        task.add_done_callback(self._releasing.discard)
+
+    async def _disconnect_quietly(self, client: BleakClient) -> None:
+        try:
+            async with self._connect_lock, self._command_lock:
+                await client.disconnect()
+        except (BleakError, TimeoutError) as err:
+            _LOGGER.debug("%s: error while releasing a dropped link: %s", self.address, err)
 
     def _fail_pending(self, error: Exception) -> None:
         if self._pending and not self._pending[2].done():
@@ -307,6 +351,8 @@ class PressoClient:
                 self.stats.timeouts += 1
                 _LOGGER.debug("%s: %s timed out (try %s)", self.address, command.TYPE.name, attempt)
             except BleakError as err:
+                if isinstance(err, BleakDBusError) and err.dbus_error in LINK_GONE_ERRORS:
+                    self._link_gone(client)
                 if not self.is_connected:
                     raise DisconnectedError(f"{command.TYPE.name}: {err}") from err
                 _LOGGER.debug("%s: write failed: %s", self.address, err)
