@@ -220,6 +220,14 @@ class EmulatedBluetoothd:
             )
         )
 
+    async def bus_connections(self) -> int:
+        """Connections open on the bus besides this bluetoothd's own."""
+        assert self.bus is not None
+        reply = await self.bus.call(
+            Message(destination=DBUS, path="/org/freedesktop/DBus", interface=DBUS, member="ListNames")
+        )
+        return sum(1 for n in reply.body[0] if n.startswith(":") and n != self.bus.unique_name)
+
     # --- Adapter1 and AdvertisementMonitorManager1 -------------------------------------------
 
     def set_discovery_filter(self, sender: str, filters: dict[str, Variant]) -> None:

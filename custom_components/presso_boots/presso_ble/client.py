@@ -13,6 +13,7 @@ from typing import Final
 
 import bleak_retry_connector
 from bleak import BleakClient
+from bleak.backends import BleakBackend
 from bleak.backends.characteristic import BleakGATTCharacteristic
 from bleak.backends.device import BLEDevice
 from bleak.exc import BleakDBusError, BleakDeviceNotFoundError, BleakError
@@ -247,7 +248,7 @@ class PressoClient:
         self.stats.disconnects += 1
         self._fail_pending(DisconnectedError("the link dropped"))
         _LOGGER.debug("%s: disconnected (expected: %s)", self.address, expected)
-        if not expected:
+        if not expected and client.backend_id == BleakBackend.BLUEZ_DBUS:
             self._release(client)
         if self.callbacks.on_disconnect:
             self.callbacks.on_disconnect(expected)
@@ -262,7 +263,9 @@ class PressoClient:
 
         bleak's BlueZ backend opens a D-Bus connection per link and closes it only
         in ``disconnect()``; without this every drop leaves one open until the
-        system bus refuses Home Assistant more connections. It waits for what is in
+        system bus refuses Home Assistant more connections. (Other backends hold
+        nothing, and bleak-esphome's ``disconnect()`` would ask the proxy to drop
+        whatever link that address has by then.) It waits for what is in
         flight on the link (a write, a subscription) to be answered first: closing
         the connection under a call would fail it with a bare ``EOFError``.
         """
