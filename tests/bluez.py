@@ -7,7 +7,8 @@ Fixtures (loaded for every test module through ``pytest_plugins`` in conftest):
   radio behind it, and the ``bluetooth`` config entry of its adapter set up, so
   Home Assistant enumerates it with ``bluetooth-adapters``, scans passively
   through ``habluetooth`` and connects through bleak's BlueZ backend.
-  ``bluez_knobs`` (a dict) sets its connect and GATT delays, slots, range.
+  ``bluez_knobs`` (a dict) sets its connect and GATT delays, slots, range, and
+  ``occupied``: links other devices hold when Home Assistant starts.
 
 Only what stands for the kernel is patched: the management socket
 (``MGMTBluetoothCtl.setup``) and the HCI ioctl (``get_adapters_from_hci``);
@@ -113,7 +114,10 @@ async def local_adapter(
     radio: SimRadio,
 ) -> AsyncIterator[EmulatedBluetoothd]:
     """An emulated bluetoothd with the radio's boots, and Home Assistant scanning through it."""
-    adapter = EmulatedBluetoothd(radio, **bluez_knobs)
+    knobs = dict(bluez_knobs)
+    occupied = knobs.pop("occupied", 0)
+    adapter = EmulatedBluetoothd(radio, **knobs)
+    adapter.occupy_slots(occupied)  # other devices connected before Home Assistant starts
     await adapter.start()
     entry = MockConfigEntry(domain="bluetooth", unique_id=adapter.address)
     entry.add_to_hass(hass)

@@ -85,3 +85,55 @@ async def test_after_bluetoothd_crashed_the_stop_lands(
     # the link counts as lost: Home Assistant reconnects and the pending stop lands
     await _until(lambda: duo.device.state != SessionState.RUNNING)
     assert local_adapter.in_use == [DUO]
+
+
+async def test_passive_scan_discovers_the_boots_for_the_config_flow(
+    hass: HomeAssistant, local_adapter: EmulatedBluetoothd
+) -> None:
+    assert local_adapter.scan.monitors, "Home Assistant scans passively (a monitor, no discovery)"
+    assert not local_adapter.scan.active
+    boots = Boots(hass, local_adapter, SimulatedBoots(DUO, 2, serial="DUO00005"))
+    await boots.advertise()
+    await hass.async_block_till_done(wait_background_tasks=True)
+    flows = hass.config_entries.flow.async_progress_by_handler("presso_boots")
+    assert [flow["context"]["unique_id"] for flow in flows] == [DUO]
+    result = await hass.config_entries.flow.async_configure(flows[0]["flow_id"], {})
+    assert result["step_id"] == "safety"  # the handshake ran over the adapter
+    assert boots.device.central is None
+
+
+async def test_a_connect_aborted_by_the_controller_once_still_runs_the_command(
+    hass: HomeAssistant, duo: Boots, local_adapter: EmulatedBluetoothd
+) -> None:
+    duo.faults.refuse_connections = 1  # BlueZ: Failed, le-connection-abort-by-local
+    await _set_pressure(hass, 60)
+    assert duo.device.settings.pressure == 60
+    assert [address for address, _ in local_adapter.stats.connects] == [DUO, DUO]
+
+
+async def test_bluetoothd_restarting_mid_session_reconnects_and_the_stop_lands(
+    hass: HomeAssistant, duo: Boots, local_adapter: EmulatedBluetoothd
+) -> None:
+    await _switch(hass, "turn_on")
+    await local_adapter.restart()  # links dropped with their signals, objects removed
+    await duo.handed_over()
+    await hass.async_block_till_done()
+    assert duo.device.state == SessionState.RUNNING  # the session runs on in the boots
+    await _until(lambda: local_adapter.in_use == [DUO])  # Home Assistant follows it again
+    await _switch(hass, "turn_off")
+    assert duo.device.state != SessionState.RUNNING
+    assert duo.state(SWITCH) == "off"
+
+
+@pytest.mark.parametrize("bluez_knobs", [{"occupied": 5}])
+async def test_an_adapter_at_its_connection_limit_is_a_translated_refusal(
+    hass: HomeAssistant, duo: Boots, local_adapter: EmulatedBluetoothd
+) -> None:
+    with pytest.raises(HomeAssistantError) as err:
+        await _set_pressure(hass, 60)
+    assert err.value.translation_key == "out_of_slots"
+    assert duo.device.central is None
+    local_adapter.release_slots()  # the other devices let go
+    await duo.handed_over()
+    await _set_pressure(hass, 60)
+    assert duo.device.settings.pressure == 60

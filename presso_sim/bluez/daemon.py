@@ -130,6 +130,8 @@ class EmulatedBluetoothd:
         for link in self.links.values():
             link.renew()
             bus.export(link.path, link.device)
+        for link in self.others.values():
+            bus.export(link.path, link.device)
         await bus.request_name(BLUEZ)
 
     async def stop(self) -> None:
@@ -367,7 +369,8 @@ class EmulatedBluetoothd:
             link = DeviceLink(self, address, self._new_device(address) | {"Connected": True})
             link.temporary = False
             self.others[address] = link
-            if self.bus is not None:
+            if self.running:
+                assert self.bus is not None
                 self.bus.export(link.path, link.device)
 
     def release_slots(self) -> None:
