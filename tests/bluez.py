@@ -90,19 +90,21 @@ def bluez_knobs() -> dict[str, Any]:
 
 async def close_bleak_manager() -> None:
     """bleak keeps a BlueZ manager per event loop (a bus and a watcher task): close this loop's."""
-    manager = bluez_manager._global_instances.pop(asyncio.get_running_loop(), None)  # noqa: SLF001
-    if manager is None or manager._bus is None:  # noqa: SLF001
+    manager = bluez_manager._global_instances.pop(asyncio.get_running_loop(), None)
+    if manager is None or manager._bus is None:
         return
-    manager._bus.disconnect()  # noqa: SLF001
-    if (watcher := manager._bus_watcher_task) is not None:  # noqa: SLF001
+    manager._bus.disconnect()
+    if (watcher := manager._bus_watcher_task) is not None:
         await asyncio.wait({watcher})
 
 
 async def wait_for_scanner(adapter: EmulatedBluetoothd) -> None:
     """Until Home Assistant's scanner has a monitor (passive) or a discovery session (active)."""
-    async with asyncio.timeout(SCANNER_READY_SECONDS):
-        while not (adapter.scan.monitors or adapter.scan.active):
-            await asyncio.sleep(0.01)
+    loop = asyncio.get_running_loop()
+    end = loop.time() + SCANNER_READY_SECONDS
+    while not (adapter.scan.monitors or adapter.scan.active):
+        assert loop.time() < end, "Home Assistant's scanner did not start on the adapter"
+        await asyncio.sleep(0.01)
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ BlueZ backend connects through it, nothing of theirs patched.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 import pytest
 from homeassistant.core import HomeAssistant
@@ -43,18 +44,26 @@ async def _switch(hass: HomeAssistant, service: str) -> None:
     await hass.services.async_call("switch", service, {"entity_id": SWITCH}, blocking=True)
 
 
-async def _until(condition: object, seconds: float = 10.0) -> None:
-    async with asyncio.timeout(seconds):
-        while not condition():  # type: ignore[operator]
-            await asyncio.sleep(0.02)
+async def _until(condition: Callable[[], bool], seconds: float = 10.0) -> None:
+    loop = asyncio.get_running_loop()
+    end = loop.time() + seconds
+    while not condition():
+        assert loop.time() < end, "timed out"
+        await asyncio.sleep(0.02)
+
+
+def _running(boots: Boots) -> bool:
+    return boots.device.state == SessionState.RUNNING
 
 
 async def _bus_connections_settle(adapter: EmulatedBluetoothd, expected: int) -> int:
     """The bus's connection count once it reaches ``expected`` (or after 3 s, whatever it is)."""
     loop = asyncio.get_running_loop()
     end = loop.time() + 3
-    while (count := await adapter.bus_connections()) != expected and loop.time() < end:
+    count = await adapter.bus_connections()
+    while count != expected and loop.time() < end:
         await asyncio.sleep(0.05)
+        count = await adapter.bus_connections()
     return count
 
 
@@ -77,13 +86,13 @@ async def test_after_bluetoothd_crashed_the_stop_lands(
     hass: HomeAssistant, duo: Boots, local_adapter: EmulatedBluetoothd
 ) -> None:
     await _switch(hass, "turn_on")
-    assert duo.device.state == SessionState.RUNNING
+    assert _running(duo)
     local_adapter.crash()  # no signal: bleak still says the link is up
     await local_adapter.start()  # started again, with a new tree (the boots stored, not connected)
     with pytest.raises(HomeAssistantError):
         await _switch(hass, "turn_off")  # the dead link answers UnknownObject
     # the link counts as lost: Home Assistant reconnects and the pending stop lands
-    await _until(lambda: duo.device.state != SessionState.RUNNING)
+    await _until(lambda: not _running(duo))
     assert local_adapter.in_use == [DUO]
 
 
@@ -118,10 +127,10 @@ async def test_bluetoothd_restarting_mid_session_reconnects_and_the_stop_lands(
     await local_adapter.restart()  # links dropped with their signals, objects removed
     await duo.handed_over()
     await hass.async_block_till_done()
-    assert duo.device.state == SessionState.RUNNING  # the session runs on in the boots
+    assert _running(duo)  # the session runs on in the boots
     await _until(lambda: local_adapter.in_use == [DUO])  # Home Assistant follows it again
     await _switch(hass, "turn_off")
-    assert duo.device.state != SessionState.RUNNING
+    assert not _running(duo)
     assert duo.state(SWITCH) == "off"
 
 

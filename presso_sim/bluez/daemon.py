@@ -32,6 +32,7 @@ from ..esphome_api import FLAGS_LE_GENERAL, advertising_data
 from ..esphome_proxy import ProxyStats
 from ..link import SimLinkClient, SimRadio
 from .bus import ADDRESS_VARIABLE
+from .calls import DBUS, add_match, ping, unique_names, unknown_object
 from .interfaces import (
     BLUEZ,
     ERROR_DOES_NOT_EXIST,
@@ -43,8 +44,6 @@ from .interfaces import (
 from .link import DeviceLink
 from .scan import ScanClients
 
-DBUS: Final = "org.freedesktop.DBus"
-UNKNOWN_OBJECT: Final = "org.freedesktop.DBus.Error.UnknownObject"
 #: bluetoothd forgets a device it has not heard for this long (and never connected)
 TEMPORARY_TIMEOUT: Final = 30.0
 
@@ -109,19 +108,15 @@ class EmulatedBluetoothd:
         bus = await MessageBus(bus_address=address, bus_type=BusType.SYSTEM).connect()
         self.bus = bus
         bus.add_message_handler(self._on_message)
-        await bus.call(
-            Message(
-                destination=DBUS,
-                path="/org/freedesktop/DBus",
-                interface=DBUS,
-                member="AddMatch",
-                signature="s",
-                body=[f"type='signal',sender='{DBUS}',member='NameOwnerChanged'"],
-            )
-        )
+        await add_match(bus, f"type='signal',sender='{DBUS}',member='NameOwnerChanged'")
         self._adapter = Adapter1(
             self,
-            {"Address": self.address, "Name": self.name, "Powered": self.powered, "Discovering": False},
+            {
+                "Address": self.address,
+                "Name": self.name,
+                "Powered": self.powered,
+                "Discovering": False,
+            },
         )
         self._monitors = AdvertisementMonitorManager1(self)
         bus.export(self.adapter_path, self._adapter)
@@ -149,7 +144,7 @@ class EmulatedBluetoothd:
             await bus.release_name(BLUEZ)
         self._forget_temporary()
         self._close_bus()
-        await bus.wait_for_disconnect()
+        await bus.wait_for_disconnect()  # type: ignore[no-untyped-call]
 
     async def restart(self) -> None:
         """``systemctl restart bluetooth``."""
@@ -188,47 +183,23 @@ class EmulatedBluetoothd:
             return None
         if self._adapter is not None and self._monitors is not None:
             self._adapter.sender = self._monitors.sender = message.sender or ""
-        interface = message.interface or ""
-        if interface.startswith(BLUEZ) and not self._exported(message.path or ""):
-            # bluetoothd's own wording for an object it does not have
-            return Message.new_error(
-                message,
-                UNKNOWN_OBJECT,
-                f'Method "{message.member}" with signature "{message.signature}" on '
-                f'interface "{interface}" doesn\'t exist',
-            )
-        return None
-
-    def _exported(self, path: str) -> bool:
-        bus = self.bus
-        return bus is not None and path in bus._path_exports  # noqa: SLF001
+        exported = self.bus is not None and message.path in self.bus._path_exports
+        return None if exported else unknown_object(message)
 
     async def ping(self) -> None:
         """A round trip with each scanning client: every signal sent before has been handled.
 
-        Those clients (bleak's BlueZ manager) are the ones listening to the tree's signals;
-        a bus delivers one sender's messages to one receiver in order.
+        They (bleak's BlueZ manager) listen to the tree's signals, and a bus delivers
+        one sender's messages to one receiver in order.
         """
-        bus = self.bus
-        if bus is None:
-            return
-        owners = {owner for owner, _ in self.scan.applications} | self.scan.discovering
-        await asyncio.gather(
-            *(
-                bus.call(
-                    Message(destination=n, path="/", interface=f"{DBUS}.Peer", member="Ping")
-                )
-                for n in owners
-            )
-        )
+        if self.bus is not None:
+            owners = {owner for owner, _ in self.scan.applications} | self.scan.discovering
+            await ping(self.bus, owners)
 
     async def bus_connections(self) -> int:
         """Connections open on the bus besides this bluetoothd's own."""
         assert self.bus is not None
-        reply = await self.bus.call(
-            Message(destination=DBUS, path="/org/freedesktop/DBus", interface=DBUS, member="ListNames")
-        )
-        return sum(1 for n in reply.body[0] if n.startswith(":") and n != self.bus.unique_name)
+        return len(await unique_names(self.bus))
 
     # --- Adapter1 and AdvertisementMonitorManager1 -------------------------------------------
 
@@ -256,9 +227,6 @@ class EmulatedBluetoothd:
         del self.links[link.address]
         if self.bus is not None:
             self.bus.unexport(link.path, link.device)
-
-    def set_powered(self, powered: bool) -> None:
-        self.power(powered)
 
     def register_monitor(self, sender: str, root: str) -> None:
         assert self.bus is not None
@@ -312,13 +280,13 @@ class EmulatedBluetoothd:
         self.expire()
 
     def expire(self, timeout: float = TEMPORARY_TIMEOUT) -> None:
-        """Remove temporary devices not heard for ``timeout`` seconds (bluetoothd's TemporaryTimeout)."""
+        """Remove temporary devices unheard for ``timeout`` s (bluetoothd's TemporaryTimeout)."""
         now = asyncio.get_running_loop().time()
         for address, link in list(self.links.items()):
-            if link.temporary and not link.connected and not link.connecting:
-                if now - link.last_seen > timeout and self.bus is not None:
-                    del self.links[address]
-                    self.bus.unexport(link.path, link.device)
+            idle = link.temporary and not link.connected and not link.connecting
+            if idle and now - link.last_seen > timeout and self.bus is not None:
+                del self.links[address]
+                self.bus.unexport(link.path, link.device)
 
     def _new_device(self, address: str) -> dict[str, Any]:
         return {

@@ -6,7 +6,6 @@ the object's ``props`` dict; ``update`` changes it and sends ``PropertiesChanged
 for what changed. The methods hand over to the model (``daemon.py``, ``link.py``).
 """
 
-from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Protocol
 
 from dbus_fast import DBusError, PropertyAccess, Variant
@@ -18,7 +17,6 @@ from dbus_fast.annotations import (
     DBusObjectPath,
     DBusSignature,
     DBusStr,
-    DBusUInt16,
     DBusUInt32,
 )
 from dbus_fast.service import ServiceInterface, dbus_method, dbus_property
@@ -67,7 +65,6 @@ class AdapterModel(Protocol):
     def start_discovery(self, sender: str) -> None: ...
     def stop_discovery(self, sender: str) -> None: ...
     def remove_device(self, path: str) -> None: ...
-    def set_powered(self, powered: bool) -> None: ...
     def register_monitor(self, sender: str, root: str) -> None: ...
     def unregister_monitor(self, sender: str, root: str) -> None: ...
 
@@ -82,75 +79,71 @@ class Adapter1(_Props):
         self.sender = ""
 
     @dbus_method()
-    def SetDiscoveryFilter(self, filters: DBusDict) -> None:  # noqa: N802
+    def SetDiscoveryFilter(self, filters: DBusDict) -> None:
         self._model.set_discovery_filter(self.sender, filters)
 
     @dbus_method()
-    def StartDiscovery(self) -> None:  # noqa: N802
+    def StartDiscovery(self) -> None:
         self._model.start_discovery(self.sender)
 
     @dbus_method()
-    def StopDiscovery(self) -> None:  # noqa: N802
+    def StopDiscovery(self) -> None:
         self._model.stop_discovery(self.sender)
 
     @dbus_method()
-    def RemoveDevice(self, device: DBusObjectPath) -> None:  # noqa: N802
+    def RemoveDevice(self, device: DBusObjectPath) -> None:
         self._model.remove_device(device)
 
     @dbus_method()
-    def GetDiscoveryFilters(self) -> StrList:  # noqa: N802
+    def GetDiscoveryFilters(self) -> StrList:
         return ["UUIDs", "RSSI", "Pathloss", "Transport", "DuplicateData", "Discoverable"]
 
     @dbus_property(PropertyAccess.READ)
-    def Address(self) -> DBusStr:  # noqa: N802
+    def Address(self) -> DBusStr:
         return str(self.props["Address"])
 
     @dbus_property(PropertyAccess.READ)
-    def AddressType(self) -> DBusStr:  # noqa: N802
+    def AddressType(self) -> DBusStr:
         return "public"
 
     @dbus_property(PropertyAccess.READ)
-    def Name(self) -> DBusStr:  # noqa: N802
+    def Name(self) -> DBusStr:
         return str(self.props["Name"])
 
     @dbus_property(PropertyAccess.READ)
-    def Alias(self) -> DBusStr:  # noqa: N802
+    def Alias(self) -> DBusStr:
         return str(self.props["Name"])
 
     @dbus_property(PropertyAccess.READ)
-    def Class(self) -> DBusUInt32:  # noqa: N802
+    def Class(self) -> DBusUInt32:
         return 0x7C0000
 
-    @dbus_property()
-    def Powered(self) -> DBusBool:  # noqa: N802
+    @dbus_property(PropertyAccess.READ)
+    def Powered(self) -> DBusBool:
         return bool(self.props["Powered"])
 
-    @Powered.setter
-    def Powered(self, value: DBusBool) -> None:  # noqa: N802
-        self._model.set_powered(value)
-
     @dbus_property(PropertyAccess.READ)
-    def Discoverable(self) -> DBusBool:  # noqa: N802
+    def Discoverable(self) -> DBusBool:
         return False
 
     @dbus_property(PropertyAccess.READ)
-    def Pairable(self) -> DBusBool:  # noqa: N802
+    def Pairable(self) -> DBusBool:
         return True
 
     @dbus_property(PropertyAccess.READ)
-    def Discovering(self) -> DBusBool:  # noqa: N802
+    def Discovering(self) -> DBusBool:
         return bool(self.props["Discovering"])
 
     @dbus_property(PropertyAccess.READ)
-    def UUIDs(self) -> StrList:  # noqa: N802
+    def UUIDs(self) -> StrList:
         return ["00001800-0000-1000-8000-00805f9b34fb", "00001801-0000-1000-8000-00805f9b34fb"]
 
     @dbus_property(PropertyAccess.READ)
-    def Modalias(self) -> DBusStr:  # noqa: N802
+    def Modalias(self) -> DBusStr:
         return "usb:v1D6Bp0246d0548"
 
     @dbus_property(PropertyAccess.READ)
-    def Roles(self) -> StrList:  # noqa: N802
+    def Roles(self) -> StrList:
         return ["central", "peripheral"]
 
 
@@ -163,19 +156,19 @@ class AdvertisementMonitorManager1(ServiceInterface):
         self.sender = ""
 
     @dbus_method()
-    def RegisterMonitor(self, application: DBusObjectPath) -> None:  # noqa: N802
+    def RegisterMonitor(self, application: DBusObjectPath) -> None:
         self._model.register_monitor(self.sender, application)
 
     @dbus_method()
-    def UnregisterMonitor(self, application: DBusObjectPath) -> None:  # noqa: N802
+    def UnregisterMonitor(self, application: DBusObjectPath) -> None:
         self._model.unregister_monitor(self.sender, application)
 
     @dbus_property(PropertyAccess.READ)
-    def SupportedMonitorTypes(self) -> StrList:  # noqa: N802
+    def SupportedMonitorTypes(self) -> StrList:
         return ["or_patterns"]
 
     @dbus_property(PropertyAccess.READ)
-    def SupportedFeatures(self) -> StrList:  # noqa: N802
+    def SupportedFeatures(self) -> StrList:
         return []
 
 
@@ -194,181 +187,85 @@ class Device1(_Props):
         self._model = model
 
     @dbus_method()
-    async def Connect(self) -> None:  # noqa: N802
+    async def Connect(self) -> None:
         await self._model.connect()
 
     @dbus_method()
-    async def Disconnect(self) -> None:  # noqa: N802
+    async def Disconnect(self) -> None:
         await self._model.disconnect()
 
     @dbus_method()
-    def Pair(self) -> None:  # noqa: N802
+    def Pair(self) -> None:
         raise bluez_error(ERROR_NOT_SUPPORTED, "Operation is not supported")
 
     @dbus_method()
-    def CancelPairing(self) -> None:  # noqa: N802
+    def CancelPairing(self) -> None:
         raise bluez_error(ERROR_DOES_NOT_EXIST, "Does Not Exist")
 
     @dbus_property(PropertyAccess.READ)
-    def Address(self) -> DBusStr:  # noqa: N802
+    def Address(self) -> DBusStr:
         return str(self.props["Address"])
 
     @dbus_property(PropertyAccess.READ)
-    def AddressType(self) -> DBusStr:  # noqa: N802
+    def AddressType(self) -> DBusStr:
         return "public"
 
     @dbus_property(PropertyAccess.READ)
-    def Name(self) -> DBusStr:  # noqa: N802
+    def Name(self) -> DBusStr:
         return str(self.props["Name"])
 
     @dbus_property(PropertyAccess.READ)
-    def Alias(self) -> DBusStr:  # noqa: N802
+    def Alias(self) -> DBusStr:
         return str(self.props["Name"])
 
     @dbus_property(PropertyAccess.READ)
-    def Adapter(self) -> DBusObjectPath:  # noqa: N802
+    def Adapter(self) -> DBusObjectPath:
         return str(self.props["Adapter"])
 
     @dbus_property(PropertyAccess.READ)
-    def Paired(self) -> DBusBool:  # noqa: N802
+    def Paired(self) -> DBusBool:
         return False
 
     @dbus_property(PropertyAccess.READ)
-    def Bonded(self) -> DBusBool:  # noqa: N802
+    def Bonded(self) -> DBusBool:
         return False
 
     @dbus_property(PropertyAccess.READ)
-    def Trusted(self) -> DBusBool:  # noqa: N802
+    def Trusted(self) -> DBusBool:
         return False
 
     @dbus_property(PropertyAccess.READ)
-    def Blocked(self) -> DBusBool:  # noqa: N802
+    def Blocked(self) -> DBusBool:
         return False
 
     @dbus_property(PropertyAccess.READ)
-    def LegacyPairing(self) -> DBusBool:  # noqa: N802
+    def LegacyPairing(self) -> DBusBool:
         return False
 
     @dbus_property(PropertyAccess.READ)
-    def RSSI(self) -> DBusInt16:  # noqa: N802
+    def RSSI(self) -> DBusInt16:
         return int(self.props["RSSI"])
 
     @dbus_property(PropertyAccess.READ)
-    def Connected(self) -> DBusBool:  # noqa: N802
+    def Connected(self) -> DBusBool:
         return bool(self.props["Connected"])
 
     @dbus_property(PropertyAccess.READ)
-    def UUIDs(self) -> StrList:  # noqa: N802
+    def UUIDs(self) -> StrList:
         return list(self.props["UUIDs"])
 
     @dbus_property(PropertyAccess.READ)
-    def ManufacturerData(self) -> ManufacturerData:  # noqa: N802
+    def ManufacturerData(self) -> ManufacturerData:
         return dict(self.props["ManufacturerData"])
 
     @dbus_property(PropertyAccess.READ)
-    def ServiceData(self) -> DBusDict:  # noqa: N802
+    def ServiceData(self) -> DBusDict:
         return {}
 
     @dbus_property(PropertyAccess.READ)
-    def ServicesResolved(self) -> DBusBool:  # noqa: N802
+    def ServicesResolved(self) -> DBusBool:
         return bool(self.props["ServicesResolved"])
 
     @dbus_property(PropertyAccess.READ)
-    def AdvertisingFlags(self) -> DBusBytes:  # noqa: N802
+    def AdvertisingFlags(self) -> DBusBytes:
         return bytes(self.props["AdvertisingFlags"])
-
-
-class GattService1(_Props):
-    """``org.bluez.GattService1`` at ``.../dev_XX/serviceXXXX``."""
-
-    def __init__(self, props: dict[str, Any]) -> None:
-        super().__init__("org.bluez.GattService1", props)
-
-    @dbus_property(PropertyAccess.READ)
-    def UUID(self) -> DBusStr:  # noqa: N802
-        return str(self.props["UUID"])
-
-    @dbus_property(PropertyAccess.READ)
-    def Device(self) -> DBusObjectPath:  # noqa: N802
-        return str(self.props["Device"])
-
-    @dbus_property(PropertyAccess.READ)
-    def Primary(self) -> DBusBool:  # noqa: N802
-        return True
-
-    @dbus_property(PropertyAccess.READ)
-    def Handle(self) -> DBusUInt16:  # noqa: N802
-        return int(self.props["Handle"])
-
-
-class CharacteristicModel(Protocol):
-    """What a characteristic's methods ask of its link."""
-
-    async def write(self, uuid: str, value: bytes, with_response: bool) -> None: ...
-    async def start_notify(self, uuid: str) -> None: ...
-    async def stop_notify(self, uuid: str) -> None: ...
-
-
-class GattCharacteristic1(_Props):
-    """``org.bluez.GattCharacteristic1`` at ``.../serviceXXXX/charXXXX``."""
-
-    def __init__(self, model: CharacteristicModel, props: dict[str, Any]) -> None:
-        super().__init__("org.bluez.GattCharacteristic1", props)
-        self._model = model
-
-    @dbus_method()
-    async def WriteValue(self, value: DBusBytes, options: DBusDict) -> None:  # noqa: N802
-        kind = options["type"].value if "type" in options else "request"
-        if "write" not in self.props["Flags"] and "write-without-response" not in self.props[
-            "Flags"
-        ]:
-            raise bluez_error(ERROR_NOT_SUPPORTED, "Operation is not supported")
-        await self._model.write(str(self.props["UUID"]), bytes(value), kind != "command")
-
-    @dbus_method()
-    def ReadValue(self, options: DBusDict) -> DBusBytes:  # noqa: N802
-        raise bluez_error("org.bluez.Error.NotPermitted", "Read not permitted")
-
-    @dbus_method()
-    async def StartNotify(self) -> None:  # noqa: N802
-        if "notify" not in self.props["Flags"]:
-            raise bluez_error(ERROR_NOT_SUPPORTED, "Operation is not supported")
-        await self._model.start_notify(str(self.props["UUID"]))
-        self.update({"Notifying": True})
-
-    @dbus_method()
-    async def StopNotify(self) -> None:  # noqa: N802
-        await self._model.stop_notify(str(self.props["UUID"]))
-        self.update({"Notifying": False})
-
-    @dbus_property(PropertyAccess.READ)
-    def UUID(self) -> DBusStr:  # noqa: N802
-        return str(self.props["UUID"])
-
-    @dbus_property(PropertyAccess.READ)
-    def Service(self) -> DBusObjectPath:  # noqa: N802
-        return str(self.props["Service"])
-
-    @dbus_property(PropertyAccess.READ)
-    def Value(self) -> DBusBytes:  # noqa: N802
-        return bytes(self.props["Value"])
-
-    @dbus_property(PropertyAccess.READ)
-    def Notifying(self) -> DBusBool:  # noqa: N802
-        return bool(self.props["Notifying"])
-
-    @dbus_property(PropertyAccess.READ)
-    def Flags(self) -> StrList:  # noqa: N802
-        return list(self.props["Flags"])
-
-    @dbus_property(PropertyAccess.READ)
-    def MTU(self) -> DBusUInt16:  # noqa: N802
-        return int(self.props["MTU"])
-
-    @dbus_property(PropertyAccess.READ)
-    def Handle(self) -> DBusUInt16:  # noqa: N802
-        return int(self.props["Handle"])
-
-
-#: A coroutine the daemon runs for a method (kept for typing the models' callbacks).
-Handler = Callable[[], Awaitable[None]]

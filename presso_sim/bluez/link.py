@@ -24,15 +24,8 @@ from custom_components.presso_boots.presso_ble.const import (
 )
 
 from ..link import SimLinkClient
-from .interfaces import (
-    ERROR_FAILED,
-    ERROR_IN_PROGRESS,
-    ERROR_NOT_READY,
-    Device1,
-    GattCharacteristic1,
-    GattService1,
-    bluez_error,
-)
+from .gatt import GattCharacteristic1, GattService1
+from .interfaces import ERROR_FAILED, ERROR_IN_PROGRESS, ERROR_NOT_READY, Device1, bluez_error
 
 if TYPE_CHECKING:
     from .daemon import EmulatedBluetoothd
@@ -110,8 +103,13 @@ class DeviceLink:
             self.device.update({"Connected": True})
             self.device.update({"Connected": False})
             raise bluez_error(ERROR_FAILED, ABORT_BY_LOCAL)
+        client: SimLinkClient
+
+        def on_lost() -> None:
+            self.lost(client)
+
         client = self.daemon.link_class(
-            BLEDevice(self.address, None, {}), disconnected_callback=lambda: self.lost(client)
+            BLEDevice(self.address, None, {}), disconnected_callback=on_lost
         )
         try:
             await client.connect()
@@ -183,8 +181,11 @@ class DeviceLink:
 
     def _export_gatt(self) -> None:
         bus = self.daemon.bus
+        assert bus is not None
         service_path = f"{self.path}/service{SERVICE_HANDLE:04x}"
-        service = GattService1({"UUID": SERVICE_UUID, "Device": self.path, "Handle": SERVICE_HANDLE})
+        service = GattService1(
+            {"UUID": SERVICE_UUID, "Device": self.path, "Handle": SERVICE_HANDLE}
+        )
         self._gatt.append((service_path, service))
         for handle, uuid, flags in CHARACTERISTICS:
             char = GattCharacteristic1(

@@ -95,7 +95,9 @@ class ScanClients:
 
     def unregister(self, owner: str, root: str) -> None:
         self.applications.discard((owner, root))
-        self.monitors = [m for m in self.monitors if not (m.owner == owner and _under(m.path, root))]
+        self.monitors = [
+            m for m in self.monitors if not (m.owner == owner and _under(m.path, root))
+        ]
 
     def interfaces_added(self, bus: MessageBus, owner: str, path: str, interfaces: Any) -> None:
         """An application exported an object: an advertisement monitor is activated."""
@@ -105,9 +107,13 @@ class ScanClients:
             return
         if any(m.owner == owner and m.path == path for m in self.monitors):
             return
-        patterns = [(start, kind, bytes(content)) for start, kind, content in props["Patterns"].value]
+        patterns = [
+            (start, kind, bytes(content)) for start, kind, content in props["Patterns"].value
+        ]
         self.monitors.append(Monitor(owner, path, patterns))
-        bus.send(Message(destination=owner, path=path, interface=MONITOR_INTERFACE, member="Activate"))
+        bus.send(
+            Message(destination=owner, path=path, interface=MONITOR_INTERFACE, member="Activate")
+        )
 
     async def _look_up(self, bus: MessageBus, owner: str, root: str) -> None:
         """Watch the application's InterfacesAdded and read what it exported already."""
