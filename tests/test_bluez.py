@@ -9,10 +9,19 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from datetime import timedelta
+from unittest.mock import patch
 
 import pytest
 from homeassistant.core import HomeAssistant
+from bluetooth_data_tools import monotonic_time_coarse
+from habluetooth.const import (
+    FALLBACK_MAXIMUM_STALE_ADVERTISEMENT_SECONDS,
+    UNAVAILABLE_TRACK_SECONDS,
+)
 from homeassistant.exceptions import HomeAssistantError
+from homeassistant.util import dt as dt_util
+from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from custom_components.presso_boots.presso_ble import SessionState
 from presso_sim import SimulatedBoots
@@ -146,3 +155,25 @@ async def test_an_adapter_at_its_connection_limit_is_a_translated_refusal(
     await duo.handed_over()
     await _set_pressure(hass, 60)
     assert duo.device.settings.pressure == 60
+
+
+async def test_the_adapter_powered_off_then_on_makes_the_boots_unavailable_then_right_again(
+    hass: HomeAssistant, duo: Boots, local_adapter: EmulatedBluetoothd
+) -> None:
+    shown = duo.state(PRESSURE)
+    local_adapter.power(False)  # bluetoothd forgets the boots it only heard; nothing is heard
+    assert not local_adapter.advertise(duo.device)
+    await duo.handed_over()
+    await hass.async_block_till_done()
+    # Home Assistant's check for devices gone quiet (every 5 minutes, 15 minutes of silence)
+    later = monotonic_time_coarse() + FALLBACK_MAXIMUM_STALE_ADVERTISEMENT_SECONDS + 1
+    with patch("habluetooth.manager.monotonic_time_coarse", return_value=later):
+        async_fire_time_changed(
+            hass, dt_util.utcnow() + timedelta(seconds=UNAVAILABLE_TRACK_SECONDS + 1)
+        )
+        await hass.async_block_till_done()
+    assert duo.state(PRESSURE) == "unavailable"
+    local_adapter.power(True)
+    await duo.advertise()  # the next advertisement
+    assert duo.state(PRESSURE) == shown
+    assert duo.state(SWITCH) == "off"

@@ -284,7 +284,7 @@ class EmulatedBluetoothd:
         now = asyncio.get_running_loop().time()
         for address, link in list(self.links.items()):
             idle = link.temporary and not link.connected and not link.connecting
-            if idle and now - link.last_seen > timeout and self.bus is not None:
+            if idle and now - link.last_seen >= timeout and self.bus is not None:
                 del self.links[address]
                 self.bus.unexport(link.path, link.device)
 
@@ -319,7 +319,7 @@ class EmulatedBluetoothd:
             link.client.lose_link()
 
     def power(self, on: bool) -> None:
-        """The adapter is powered off (links drop, discovery sessions end) or on."""
+        """The adapter is powered off (links drop, discovery ends, heard devices go) or on."""
         if on == self.powered:
             return
         self.powered = on
@@ -328,6 +328,7 @@ class EmulatedBluetoothd:
                 if link.client is not None:
                     link.client.lose_link()
             self.scan.discovering.clear()
+            self.expire(0)  # bluetoothd drops the devices it only heard
         self._adapter_update({"Powered": on, "Discovering": self.scan.active})
 
     def occupy_slots(self, count: int) -> None:
