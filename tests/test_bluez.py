@@ -13,12 +13,12 @@ from datetime import timedelta
 from unittest.mock import patch
 
 import pytest
-from homeassistant.core import HomeAssistant
 from bluetooth_data_tools import monotonic_time_coarse
 from habluetooth.const import (
     FALLBACK_MAXIMUM_STALE_ADVERTISEMENT_SECONDS,
     UNAVAILABLE_TRACK_SECONDS,
 )
+from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import async_fire_time_changed

@@ -67,7 +67,7 @@ class EmulatedBluetoothd:
         self,
         radio: SimRadio,
         *,
-        address: str = "00:1A:7D:DA:71:13",
+        address: str = "DC:A6:32:00:17:01",
         name: str = "presso-pi",
         slots: int = 5,
         connect_delay: float = 0.0,
