@@ -25,7 +25,6 @@ from aioesphomeapi import BluetoothDeviceRequestType
 from bleak.backends.device import BLEDevice
 from bleak.exc import BleakError
 
-from .device import SimulatedBoots
 from .esphome_api import (
     Message,
     advertising_data,
@@ -37,6 +36,7 @@ from .esphome_api import (
 from .esphome_gatt import ProxiedLink, gatt_error
 from .esphome_session import ApiSession
 from .link import SimLinkClient, SimRadio
+from .spoofer import Advertiser
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -173,7 +173,7 @@ class ESPHomeProxy:
             faults is not None and faults.out_of_range
         )
 
-    def advertise(self, device: SimulatedBoots, rssi: int | None = None) -> bool:
+    def advertise(self, device: Advertiser, rssi: int | None = None) -> bool:
         """Forward one advertisement (and scan response if active); False if unheard or asleep."""
         adv = device.advertisement()
         if adv is None or not self.in_range(device.address):

@@ -20,8 +20,8 @@ from custom_components.presso_boots.presso_ble.const import (
     SERVICE_UUID,
 )
 
-from .device import SimulatedBoots
 from .link import SimRadio
+from .spoofer import Advertiser
 
 
 class VirtualProxy(BaseHaRemoteScanner):
@@ -50,7 +50,7 @@ class VirtualProxy(BaseHaRemoteScanner):
         used = self.in_use
         return Allocations(self.source, self.slots, max(0, self.slots - len(used)), used)
 
-    def advertise(self, device: SimulatedBoots, rssi: int | None = None) -> bool:
+    def advertise(self, device: Advertiser, rssi: int | None = None) -> bool:
         """Hear one advertisement (data + scan response); False while the device sleeps."""
         adv = device.advertisement()
         if adv is None:

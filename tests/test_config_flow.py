@@ -73,7 +73,15 @@ async def test_pin_step_wrong_then_locked_then_right(
     flow = await _discovered_flow(hass, boots)
     result = await hass.config_entries.flow.async_configure(flow["flow_id"], {})
     assert result["step_id"] == "pin"
+    schema = result["data_schema"]  # a password field: the PIN is not shown
+    assert schema is not None
+    assert schema.schema[CONF_PIN].config["type"] == "password"
     result = await hass.config_entries.flow.async_configure(flow["flow_id"], {CONF_PIN: "12ab"})
+    assert result["errors"] == {CONF_PIN: "pin_format"}
+    # full-width digits pass str.isdigit() but are not the ASCII the proof is made of
+    result = await hass.config_entries.flow.async_configure(
+        flow["flow_id"], {CONF_PIN: "\uff12\uff14\uff16\uff18\uff11\uff10"}
+    )
     assert result["errors"] == {CONF_PIN: "pin_format"}
     for _ in range(3):
         result = await hass.config_entries.flow.async_configure(

@@ -18,7 +18,7 @@ from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from custom_components.presso_boots.presso_ble import SessionState
 from custom_components.presso_boots.presso_ble.const import CommandType
-from custom_components.presso_boots.presso_ble.messages import Command, Stop
+from custom_components.presso_boots.presso_ble.messages import Auth, Command, Stop
 from presso_sim import SimulatedBoots
 from presso_sim.bluez import EmulatedBluetoothd
 from presso_sim.esphome_proxy import ESPHomeProxy
@@ -269,20 +269,30 @@ async def test_two_boots_through_one_proxy(
 DOMAIN_SWITCH = "switch"
 
 
-async def test_following_a_session_with_a_wrong_pin_does_not_lock_out(
+async def test_following_a_session_started_elsewhere_proves_no_pin(
     hass: HomeAssistant, proxy: VirtualProxy
 ) -> None:
+    """A session only seen in advertisements (anyone can send them) gets no AUTH.
+
+    Home Assistant follows it over the link without the PIN: the boots' own STATUS
+    notifications need none. A wrong stored PIN is not even tried, so it neither
+    locks the boots out nor starts a reauthentication nobody asked for.
+    """
     boots = Boots(hass, proxy, SimulatedBoots(DUO, 2, pin="111111"))
     await boots.add_entry(pin="999999")
+    auths: list[Command] = []
+    boots.device.link.on_execute = lambda c: auths.append(c) if isinstance(c, Auth) else None
     boots.device.press_button("start")
-    for _ in range(5):
-        await boots.advertise()
-        await asyncio.sleep(0.05)
-    await hass.async_block_till_done(wait_background_tasks=True)
-    assert boots.device.pin_lock.failed_attempts == 1  # one try, then it waits for the new PIN
-    flows = hass.config_entries.flow.async_progress_by_handler("presso_boots")
-    assert [f["context"]["source"] for f in flows] == ["reauth"]
-    assert boots.state(SWITCH) == "on"  # still known from the advertisements
+    await boots.run(3)
+    assert boots.coordinator.connected  # following the session
+    assert auths == []
+    assert boots.device.pin_lock.failed_attempts == 0
+    assert hass.config_entries.flow.async_progress_by_handler("presso_boots") == []
+    assert boots.state(SWITCH) == "on"
+    boots.device.press_button("stop")
+    await boots.run(2)
+    assert boots.state(SWITCH) == "off"  # the STATUS over the link ended it
+    assert auths == []
 
 
 async def test_a_session_that_ends_while_the_link_is_down_still_fires_its_event(
@@ -301,10 +311,11 @@ async def test_a_session_that_ends_while_the_link_is_down_still_fires_its_event(
     duo.proxy.radio.drop_link(DUO)
     await duo.run(30)  # the boots finish on their own while we cannot reach them
     assert duo.device.state == SessionState.IDLE
-    if isinstance(duo.proxy, ESPHomeProxy | EmulatedBluetoothd):
-        # out of range is out of the ESP's (the adapter's) hearing too
-        duo.faults.out_of_range = False
-        await duo.run(2)  # the next advertisements say the session is over
+    # the advertisements say the session is over; only the link may end it
+    assert duo.state(SWITCH) == "on"
+    duo.faults.out_of_range = False
+    await duo.run(2)
+    await hass.async_block_till_done(wait_background_tasks=True)  # the reconnect's backoff
     event = hass.states.get("event.presso_d005_session")
     assert event is not None
     assert event.attributes["event_type"] == "finished"

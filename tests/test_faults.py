@@ -185,6 +185,10 @@ async def test_diagnostics_are_redacted(
     assert b"PRO00008".hex(" ") not in text  # nor in HELLO's answer among the recent frames
     assert any("serial and nonce redacted" in frame[1] for frame in diagnostics["recent_frames"])
     assert diagnostics["entry"]["data"]["address"] == "**REDACTED**"
+    assert "E008" not in text  # the local name ends with the address's last two bytes
+    assert diagnostics["advertisement"]["local_name"] == "**REDACTED**"
+    assert diagnostics["advertisement"]["source"] == "**REDACTED**"  # the proxy's own address
+    assert diagnostics["connection"]["proofs_refused"] == 0
     assert diagnostics["device"]["model"] == "Presso Pro 8"
     assert diagnostics["connection"]["connects"] == 1
     assert diagnostics["advertisement"]["manufacturer_data"].startswith("5001")

@@ -9,6 +9,7 @@ from typing import Any
 import probatio as vol
 from homeassistant.components import bluetooth
 from homeassistant.config_entries import (
+    SOURCE_REAUTH,
     ConfigEntry,
     ConfigFlow,
     ConfigFlowResult,
@@ -39,6 +40,7 @@ from .data import info_from_dict, info_to_dict
 from .errors import error_key
 from .presso_ble import (
     AuthenticationError,
+    AuthGuard,
     DeviceInfo,
     PressoClient,
     PressoError,
@@ -47,7 +49,13 @@ from .presso_ble import (
 )
 from .presso_ble.const import LOCKOUT_SECONDS, PIN_LENGTH, AdvertisementFlag
 
-PIN_SCHEMA = vol.Schema({vol.Required(CONF_PIN): selector.TextSelector()})
+PIN_SCHEMA = vol.Schema(
+    {
+        vol.Required(CONF_PIN): selector.TextSelector(
+            selector.TextSelectorConfig(type=selector.TextSelectorType.PASSWORD)
+        )
+    }
+)
 SAFETY_SCHEMA = vol.Schema({vol.Required(CONF_SAFETY_ACKNOWLEDGED, default=False): bool})
 
 
@@ -155,7 +163,12 @@ class PressoConfigFlow(ConfigFlow, domain=DOMAIN):
             bluetooth.async_ble_device_from_address(self.hass, self._discovery.address, True)
             or self._discovery.device
         )
-        client = PressoClient(device, pin=pin)
+        # reauthentication proves the PIN only to the boots this entry paired with
+        paired = (
+            self._get_reauth_entry().data[CONF_DEVICE] if self.source == SOURCE_REAUTH else None
+        )
+        guard = AuthGuard(info_from_dict(paired)) if paired else None
+        client = PressoClient(device, pin=pin, auth_guard=guard)
         try:
             self._info = await client.connect()
             status = await client.get_status()
@@ -174,12 +187,12 @@ class PressoConfigFlow(ConfigFlow, domain=DOMAIN):
         errors: dict[str, str] = {}
         if user_input is not None:
             pin = user_input[CONF_PIN].strip()
-            if len(pin) != PIN_LENGTH or not pin.isdigit():
+            if len(pin) != PIN_LENGTH or not (pin.isascii() and pin.isdigit()):
                 errors[CONF_PIN] = "pin_format"
             else:
                 errors = await self._handshake(pin)
                 if not errors:
-                    if self.source == "reauth":
+                    if self.source == SOURCE_REAUTH:
                         return self._finish_reauth()
                     return await self.async_step_safety()
         return self.async_show_form(

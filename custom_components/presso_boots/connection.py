@@ -38,6 +38,7 @@ from .presso_ble import (
     DeviceBusyWithOtherCentralError,
     DeviceInfo,
     DeviceNotFoundError,
+    ImpersonationSuspectedError,
     LockedOutError,
     OutOfConnectionSlotsError,
     PressoClient,
@@ -54,6 +55,11 @@ _LOGGER = logging.getLogger(__name__)
 #: An advertisement saying "a central is connected" this soon after our own
 #: link closed may still describe our own link.
 OWN_FLAG_GRACE = 3.0
+#: At most one STATUS asked for an advertisement that is ahead, this often (seconds).
+STATUS_REFRESH_INTERVAL = 2.0
+#: Boots in a session send STATUS at least every 10 s: a link this long without one
+#: (unauthenticated, so it cannot ask) shows they run none.
+STATUS_SILENCE = 12.0
 
 
 class BootsLink:
@@ -66,7 +72,8 @@ class BootsLink:
         client: PressoClient,
         *,
         state: Callable[[], PressoData],
-        on_connected: Callable[[DeviceInfo], Awaitable[None]],
+        on_connected: Callable[[DeviceInfo], None],
+        on_silent: Callable[[], None],
     ) -> None:
         self.hass = hass
         self.entry = entry
@@ -75,12 +82,16 @@ class BootsLink:
         self.name = entry.title
         self._state = state
         self._on_connected = on_connected
+        self._on_silent = on_silent
+        self._cancel_silence: CALLBACK_TYPE | None = None
         self.connected = False
         self.connected_seconds = 0.0
         self.last_error: str | None = None
         self.other_central = False
         #: The boots ended the session themselves: let go once they are idle.
         self.release_when_idle = False
+        #: Home Assistant started the session that runs: following it may prove the PIN.
+        self.own_session = False
         self._connected_since: float | None = None
         self._disconnected_at = 0.0
         self._lock = asyncio.Lock()
@@ -89,6 +100,7 @@ class BootsLink:
         self._stop_task: asyncio.Task[None] | None = None
         self._pin_refused = False
         self._telemetry_on = False
+        self._status_asked_at = 0.0
 
     # --- what the radio tells us ----------------------------------------------------
 
@@ -112,23 +124,30 @@ class BootsLink:
 
     # --- opening the link ------------------------------------------------------------
 
-    async def async_ensure_connected(self) -> None:
+    async def async_ensure_connected(
+        self, *, authenticate: bool = True, stopping: bool = False
+    ) -> None:
         """Open the link if it is not open; raise PressoError if it cannot be.
 
         Reasons that need no radio time (asleep, held by another app, no free
-        slot on any proxy that hears the boots) are given before trying.
+        slot on any proxy that hears the boots) are given before trying. A stop
+        is tried even when an advertisement says another app holds the boots:
+        advertisements can be forged, and a stop must never be talked out of trying.
+        ``authenticate=False`` (following a session started elsewhere) proves no PIN.
         """
         async with self._lock:
             if self.client.is_connected:
+                if authenticate:
+                    await self.client.authenticate()
                 return
             if bluetooth.async_ble_device_from_address(self.hass, self.address, True) is None:
                 raise DeviceNotFoundError(f"{self.address} is asleep or out of range")
-            if self.other_central:
+            if self.other_central and not stopping:
                 raise DeviceBusyWithOtherCentralError(f"{self.address} is held by another app")
             if self._paths_full():
                 raise OutOfConnectionSlotsError(f"no free connection slot near {self.address}")
             try:
-                info = await self.client.connect()
+                info = await self.client.connect(authenticate=authenticate)
             except LockedOutError:
                 self._pin_refused = True
                 repairs.async_create_lockout_issue(self.hass, self.entry)
@@ -142,15 +161,54 @@ class BootsLink:
             self.connected = True
             self._connected_since = time.monotonic()
             self._telemetry_on = False  # the boots turn it off on every connect
-            await self._on_connected(info)
+            self._on_connected(info)
+            if self.client.authenticated:
+                await self.client.get_status()  # the owner hears it as a STATUS
+            else:  # GET_STATUS needs the PIN; in a session the boots send STATUS every 10 s
+                self._cancel_silence_timer()
+                self._cancel_silence = async_call_later(
+                    self.hass, STATUS_SILENCE, self._status_silence
+                )
             await self.async_ensure_telemetry()
             _LOGGER.debug("%s: connected", self.name)
+
+    @callback
+    def _status_silence(self, _now: datetime) -> None:
+        self._cancel_silence = None
+        self._on_silent()
+
+    def _cancel_silence_timer(self) -> None:
+        if self._cancel_silence:
+            self._cancel_silence()
+            self._cancel_silence = None
 
     def _paths_full(self) -> bool:
         """Every adapter or proxy that hears the boots has no free slot."""
         paths = bluetooth.async_scanner_devices_by_address(self.hass, self.address, True)
         allocations = [p.scanner.get_allocations() for p in paths]
         return bool(allocations) and all(a is not None and a.free == 0 for a in allocations)
+
+    @callback
+    def async_refresh_status(self) -> None:
+        """Ask the boots for STATUS again (one in flight, at most every couple of seconds).
+
+        An advertisement ahead of the state over the link means a STATUS was lost (a
+        corrupt frame) or is on its way; the answer, not the advertisement, is taken.
+        """
+        now = time.monotonic()
+        if now - self._status_asked_at < STATUS_REFRESH_INTERVAL:
+            return
+        if not self.client.authenticated:
+            return  # GET_STATUS needs the PIN; the boots send STATUS every 10 s anyway
+        self._status_asked_at = now
+
+        async def refresh() -> None:
+            try:
+                await self.client.get_status()  # heard through the client's STATUS callback
+            except PressoError as err:
+                _LOGGER.debug("%s: STATUS not read again: %s", self.name, err)
+
+        self.entry.async_create_background_task(self.hass, refresh(), f"{self.name} status")
 
     async def async_ensure_telemetry(self, *, session_starting: bool = False) -> None:
         """Chamber pressures every second while a session runs; asked once per link.
@@ -159,22 +217,25 @@ class BootsLink:
         arrived yet (it comes in a later connection event).
         """
         active = session_starting or self._state().session_active
-        if active and self.client.is_connected and not self._telemetry_on:
+        # telemetry needs the PIN: a followed session on boots with one goes without
+        if active and self.client.authenticated and not self._telemetry_on:
             await self.client.set_telemetry(TELEMETRY_INTERVAL)
             self._telemetry_on = True
 
     # --- running a command -------------------------------------------------------------
 
-    async def async_command[T](self, action: Callable[[PressoClient], Awaitable[T]]) -> T:
+    async def async_command[T](
+        self, action: Callable[[PressoClient], Awaitable[T]], *, stopping: bool = False
+    ) -> T:
         """Run one command over a link opened on demand; errors come back translated."""
         self._cancel_idle_timer()
         self.release_when_idle = False
         try:
-            await self.async_ensure_connected()
+            await self.async_ensure_connected(stopping=stopping)
             result = await action(self.client)
             await self.async_ensure_telemetry()
         except PressoError as err:
-            self.last_error = type(err).__name__
+            self._note_error(err)
             raise to_ha_error(err, self.name) from err
         finally:
             self.settle()
@@ -220,8 +281,9 @@ class BootsLink:
 
     @callback
     def async_stop_retries(self) -> None:
-        """Cancel the idle timer and the background reconnects."""
+        """Cancel the timers and the background reconnects."""
         self._cancel_idle_timer()
+        self._cancel_silence_timer()
         for task in (self._follow_task, self._stop_task):
             if task:
                 task.cancel()
@@ -243,7 +305,12 @@ class BootsLink:
         )
 
     async def _follow_session(self) -> None:
-        await self._while_session_active(self.async_ensure_connected, first_delay=0.0)
+        async def follow() -> None:
+            # a session Home Assistant started may prove the PIN; one started elsewhere
+            # (or only claimed by an advertisement, which anyone can forge) does not
+            await self.async_ensure_connected(authenticate=self.own_session)
+
+        await self._while_session_active(follow, first_delay=0.0)
 
     @property
     def stop_pending(self) -> bool:
@@ -252,7 +319,11 @@ class BootsLink:
 
     @callback
     def note_session_over(self) -> None:
-        """The boots are not in a session: a pending stop has nothing left to do."""
+        """A STATUS over the link shows no session: a pending stop has nothing left to do.
+
+        Only the link says so: an advertisement (anyone can send one) never ends a stop.
+        """
+        self.own_session = False
         self._set_stop_pending(False)
 
     @callback
@@ -277,7 +348,7 @@ class BootsLink:
 
     async def _keep_stopping(self) -> None:
         async def stop() -> None:
-            await self.async_ensure_connected()
+            await self.async_ensure_connected(stopping=True)
             # the STATUS read on connecting may tell the stop already ran before the drop
             if self._state().session_active:
                 await self.client.stop()
@@ -286,6 +357,11 @@ class BootsLink:
             _LOGGER.info("%s: stop landed", self.name)
         if not self._state().session_active:
             self._set_stop_pending(False)
+
+    def _note_error(self, err: PressoError) -> None:
+        self.last_error = type(err).__name__
+        if isinstance(err, ImpersonationSuspectedError):
+            repairs.async_create_impersonation_issue(self.hass, self.entry, err.reason)
 
     async def _while_session_active(
         self, attempt: Callable[[], Awaitable[None]], first_delay: float
@@ -302,7 +378,7 @@ class BootsLink:
             try:
                 await attempt()
             except PressoError as err:
-                self.last_error = type(err).__name__
+                self._note_error(err)
                 if self._pin_refused:
                     _LOGGER.warning("%s: the PIN is not accepted; waiting for a new one", self.name)
                     return False

@@ -2,15 +2,14 @@
 
 Two paths run through it, top to bottom:
 
-- advertisement or notification -> state (``data.py``) -> entities, events
-  (``session_events.py``) and Repairs;
+- advertisement (within ``trust.py``) or notification -> state (``data.py``) ->
+  entities, session events (``session_events.py``) and Repairs;
 - action -> limits (``settings.py``) -> command -> link (``connection.py``).
 """
 
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import replace
 from typing import Unpack
 
@@ -25,27 +24,27 @@ from homeassistant.util import dt as dt_util
 
 from . import repairs
 from .connection import BootsLink
-from .const import (
-    CONF_LAST_ZONES,
-    DOMAIN,
-    SESSION_EVENTS,
-)
-from .data import PressoData, advertised, info_from_dict, info_to_dict, merge_status
+from .const import CONF_LAST_ZONES, DOMAIN, SESSION_EVENTS
+from .data import PressoData, info_from_dict, info_to_dict, merge_status
 from .live import LiveData
+from .presence import Presence
 from .presso_ble import (
     Advertisement,
+    AuthGuard,
     ClientCallbacks,
     DeviceInfo,
     DeviceNotFoundError,
     DeviceStatus,
     Event,
     PressoClient,
+    SessionState,
     parse_manufacturer_data,
 )
 from .routine import Routine
 from .session_events import SessionEvents, SessionListener, ended_by_boots
 from .settings import SessionLimits, StartRequest
 from .stored import async_remember
+from .trust import judge
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -73,15 +72,19 @@ class PressoCoordinator(DataUpdateCoordinator[PressoData]):
                 self._on_status, self.live.on_telemetry, self._on_event, self._on_disconnect
             ),
             ble_device_callback=self._fresh_ble_device,
+            auth_guard=AuthGuard(self.info, clock=lambda: dt_util.utcnow().timestamp()),
         )
         self.link = BootsLink(
-            hass, entry, self.client, state=lambda: self.data, on_connected=self._on_connected
+            hass,
+            entry,
+            self.client,
+            state=lambda: self.data,
+            on_connected=self._on_connected,
+            on_silent=self._on_silent,
         )
-        self.events = SessionEvents(self.routine.session_ended)
+        self.events = SessionEvents(self.routine.note_change, self.routine.session_ended)
         self.advertisement: Advertisement | None = None
-        self.available_by_radio = False
-        self._reported_unavailable = False
-        self._started_at = 0.0
+        self.presence = Presence(entry.title)
 
     # --- lifecycle -----------------------------------------------------------------
 
@@ -89,7 +92,6 @@ class PressoCoordinator(DataUpdateCoordinator[PressoData]):
     def async_start(self) -> CALLBACK_TYPE:
         """Listen to advertisements; never waits for the boots."""
         entry = self.config_entry
-        self._started_at = time.monotonic()
         if info := bluetooth.async_last_service_info(self.hass, self.address, connectable=False):
             self._async_on_advertisement(info, bluetooth.BluetoothChange.ADVERTISEMENT)
         entry.async_on_unload(
@@ -117,7 +119,7 @@ class PressoCoordinator(DataUpdateCoordinator[PressoData]):
     @property
     def available(self) -> bool:
         """The boots were heard recently or are connected."""
-        return self.connected or self.available_by_radio
+        return self.connected or self.presence.heard
 
     @property
     def connected(self) -> bool:
@@ -136,55 +138,55 @@ class PressoCoordinator(DataUpdateCoordinator[PressoData]):
     def _async_on_advertisement(
         self, service_info: bluetooth.BluetoothServiceInfoBleak, _change: bluetooth.BluetoothChange
     ) -> None:
+        """Show what the boots advertise, within the trust boundary (``trust.py``)."""
         adv = parse_manufacturer_data(service_info.manufacturer_data)
-        if adv is None:
+        if adv is None or adv.model_id != self.info.model_id:
             return
-        back = not self.available_by_radio
-        if back:
-            self.available_by_radio = True
-            if self._reported_unavailable:
-                self._reported_unavailable = False
-                _LOGGER.info("%s is available again", self.name)
+        back = self.presence.heard_now()
         self.link.note_advertisement(adv)
         previous, self.advertisement = self.advertisement, adv
-        changed = back
         self.live.on_rssi(service_info.rssi)  # only the signal sensor wakes for it
-        data = self.data
-        now = dt_util.utcnow()
-        if (new := advertised(data, previous, adv, now, connected=self.connected)) is not None:
-            changed |= self._commit(new)
-            if self.connected:  # a lost STATUS made good: hold the link or let it go
-                self.link.settle()
-            else:  # over the link the boots' own EVENT tells of an end
-                self.events.report_missed_end(data, self.data)
-        if adv.session_active and not self.connected:
-            self.link.async_follow_session()
-        elif not adv.session_active and service_info.time >= self._started_at:
-            self.link.note_session_over()  # heard now, not a cached one from before setup
-        if changed:
+        verdict = judge(
+            self.data,
+            trusted_session=self.events.trusted.session_active,
+            connected=self.connected,
+            last=previous,
+            adv=adv,
+            info=self.info,
+            now=dt_util.utcnow(),
+        )
+        if (verdict.shown is not None and self._commit(verdict.shown)) or back:
             self.async_update_listeners()
+        if verdict.ask_status:  # background tasks start eagerly: after the state is taken
+            self.link.async_refresh_status()
+        if verdict.follow:
+            self.link.async_follow_session()
 
     @callback
     def _async_on_unavailable(self, _info: bluetooth.BluetoothServiceInfoBleak) -> None:
-        if not self.available_by_radio:
-            return
-        self.available_by_radio = False
-        if not self.connected:
-            self._reported_unavailable = True
-            _LOGGER.info("%s is unavailable (asleep or out of range)", self.name)
+        if self.presence.lost(connected=self.connected):
             self.async_update_listeners()
 
     # --- notifications from the link ---------------------------------------------------
 
-    async def _on_connected(self, info: DeviceInfo) -> None:
-        """Read what the handshake and a first STATUS say."""
+    def _on_connected(self, info: DeviceInfo) -> None:
+        """A new link: the handshake's envelope; its first STATUS tells what happened."""
         self._remember_info(info)
-        before = self.data
-        self._on_status(await self.client.get_status())
-        self.events.report_missed_end(before, self.data)
+        self.events.link_opened()
+
+    def _on_silent(self) -> None:
+        """No STATUS on a fresh link for longer than a session allows: none runs."""
+        if self.events.awaiting_first_status and self.connected:
+            idle = replace(self.events.trusted, state=SessionState.IDLE, session_ends=None)
+            self._on_trusted(idle)
 
     def _on_status(self, status: DeviceStatus) -> None:
-        new = merge_status(self.data, status, dt_util.utcnow())
+        """A STATUS over the link."""
+        self._on_trusted(merge_status(self.data, status, dt_util.utcnow()))
+
+    def _on_trusted(self, new: PressoData) -> None:
+        """What the link told: the trusted state, and what it says happened."""
+        self.events.on_link_state(new)
         if self._commit(new):
             self.async_update_listeners()
         if not new.session_active:
@@ -212,12 +214,10 @@ class PressoCoordinator(DataUpdateCoordinator[PressoData]):
     # --- state ---------------------------------------------------------------------------
 
     def _commit(self, new: PressoData) -> bool:
-        """Take the new state; True if anything changed."""
+        """Show the new state; True if anything changed."""
         old = self.data
         if new == old:
             return False
-        self.events.note_change(old, new)
-        self.routine.note_change(old, new)
         self.data = new
         if new.fault != old.fault:
             repairs.async_update_fault_issue(self.hass, self.config_entry, new.fault)
@@ -255,6 +255,7 @@ class PressoCoordinator(DataUpdateCoordinator[PressoData]):
 
         async def start(client: PressoClient) -> None:
             await client.start(*values, 0)
+            self.link.own_session = True
             await self.link.async_ensure_telemetry(session_starting=True)
 
         await self.link.async_command(start)
@@ -307,9 +308,9 @@ class PressoCoordinator(DataUpdateCoordinator[PressoData]):
     async def async_stop_session(self) -> None:
         """Send STOP; if it cannot land now, keep trying until the boots stop."""
         try:
-            await self.link.async_command(lambda client: client.stop())
+            await self.link.async_command(lambda client: client.stop(), stopping=True)
         except HomeAssistantError as err:
-            if not self.data.session_active:
+            if not (self.data.session_active or self.events.trusted.session_active):
                 raise
             self.link.async_keep_stopping()
             raise HomeAssistantError(

@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from .const import SESSION_END_TOLERANCE
-from .presso_ble import Advertisement, DeviceInfo, DeviceStatus, SessionState
-from .presso_ble.const import BATTERY_UNKNOWN, AdvertisementFlag, PowerFlag
+from .presso_ble import DeviceInfo, DeviceStatus, SessionState
+from .presso_ble.const import BATTERY_UNKNOWN, PowerFlag
 
 
 @dataclass(slots=True)
@@ -38,68 +38,9 @@ class PressoData:
         return self.state in (SessionState.RUNNING, SessionState.PAUSED)
 
 
-def _advertised_state(flags: AdvertisementFlag) -> SessionState:
-    if AdvertisementFlag.FAULT in flags:
-        return SessionState.FAULT
-    if AdvertisementFlag.PAUSED in flags:
-        return SessionState.PAUSED
-    if AdvertisementFlag.SESSION_ACTIVE in flags:
-        return SessionState.RUNNING
-    return SessionState.IDLE
-
-
-def merge_advertisement(data: PressoData, adv: Advertisement, now: datetime) -> PressoData:
-    """The data with what an advertisement says (it carries no legs, zones or lifetime)."""
-    return _settle(
-        replace(
-            data,
-            state=_advertised_state(adv.flags),
-            program=adv.program,
-            pressure=adv.target_pressure,
-            duration=adv.duration_minutes,
-            battery=adv.battery,
-            charging=AdvertisementFlag.CHARGING in adv.flags,
-            fault=int(adv.fault),
-            change_counter=adv.change_counter,
-        ),
-        adv.remaining_seconds,
-        now,
-    )
-
-
-def advertised(
-    data: PressoData,
-    last: Advertisement | None,
-    adv: Advertisement,
-    now: datetime,
-    *,
-    connected: bool,
-) -> PressoData | None:
-    """The state with what the advertisement says; None when it tells nothing new.
-
-    Over the link, STATUS notifications keep the state: an advertisement tells
-    news only when its change counter is ahead of the state's, because a STATUS
-    was lost (a corrupt frame) or is still on its way. Without a link it does
-    when its counter differs from the state's (boots count from 0 again after a
-    restart) or the time left moved, and while the state says "finishing",
-    which venting boots advertise as idle.
-    """
-    counter = data.change_counter
-    if connected:
-        news = counter is not None and 0 < (adv.change_counter - counter) % 256 < 128
-    else:
-        news = (
-            last is None
-            or adv.change_counter != counter
-            or adv.remaining_seconds != last.remaining_seconds
-            or data.state == SessionState.FINISHING
-        )
-    return merge_advertisement(data, adv, now) if news else None
-
-
 def merge_status(data: PressoData, status: DeviceStatus, now: datetime) -> PressoData:
     """The data with a full STATUS from the link."""
-    return _settle(
+    return settle(
         replace(
             data,
             state=SessionState(status.state) if status.state in SessionState else None,
@@ -120,7 +61,8 @@ def merge_status(data: PressoData, status: DeviceStatus, now: datetime) -> Press
     )
 
 
-def _settle(data: PressoData, remaining: int, now: datetime) -> PressoData:
+def settle(data: PressoData, remaining: int, now: datetime) -> PressoData:
+    """The pressures and the session's end that follow from a merged state."""
     if not data.session_active:
         data.pressures = None  # the chambers are empty or venting
     data.session_ends = _session_end(data, remaining, now)

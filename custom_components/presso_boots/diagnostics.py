@@ -12,7 +12,9 @@ from homeassistant.core import HomeAssistant
 
 from .coordinator import PressoConfigEntry
 
-TO_REDACT = {CONF_ADDRESS, CONF_PIN, "serial_raw", "serial", "address"}
+#: The local name carries the address's last two bytes; the source is the adapter's or
+#: proxy's own address.
+TO_REDACT = {CONF_ADDRESS, CONF_PIN, "serial_raw", "serial", "address", "local_name", "source"}
 
 
 async def async_get_config_entry_diagnostics(
@@ -46,6 +48,7 @@ async def async_get_config_entry_diagnostics(
             },
             "connection": {
                 **asdict(coordinator.client.stats),
+                "proofs_refused": coordinator.client.auth_guard_refusals,
                 "connected_seconds": round(coordinator.link.connected_seconds, 1),
             },
             "recent_frames": [list(frame) for frame in coordinator.client.recent_frames],

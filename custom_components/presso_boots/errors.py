@@ -11,6 +11,7 @@ from homeassistant.util.language import matches
 from .const import DOMAIN, TRANSLATED_LANGUAGES
 from .presso_ble import (
     AuthenticationError,
+    AuthRateLimitedError,
     CommandRejectedError,
     CommandTimeoutError,
     ConnectError,
@@ -18,6 +19,7 @@ from .presso_ble import (
     DeviceBusyWithOtherCentralError,
     DeviceNotFoundError,
     FaultActiveError,
+    ImpersonationSuspectedError,
     LockedOutError,
     NotConnectedError,
     OutOfConnectionSlotsError,
@@ -36,6 +38,8 @@ def refusal(key: str, **placeholders: object) -> ServiceValidationError:
 
 #: Most specific first: the first matching class gives the translation key.
 ERROR_KEYS: tuple[tuple[type[PressoError], str], ...] = (
+    (ImpersonationSuspectedError, "impersonation"),
+    (AuthRateLimitedError, "auth_rate_limited"),
     (DeviceNotFoundError, "not_found"),
     (OutOfConnectionSlotsError, "out_of_slots"),
     (DeviceBusyWithOtherCentralError, "other_central"),
@@ -61,13 +65,13 @@ def error_key(err: PressoError) -> str:
 def to_ha_error(err: PressoError, name: str) -> HomeAssistantError:
     """A translated HomeAssistantError for a failed command."""
     status = getattr(err, "status", None)
+    placeholders = {"name": name, "status": getattr(status, "name", str(status)).lower()}
+    if isinstance(err, AuthRateLimitedError):
+        placeholders["seconds"] = str(max(1, round(err.retry_after)))
     return HomeAssistantError(
         translation_domain=DOMAIN,
         translation_key=error_key(err),
-        translation_placeholders={
-            "name": name,
-            "status": getattr(status, "name", str(status)).lower(),
-        },
+        translation_placeholders=placeholders,
     )
 
 

@@ -1,4 +1,4 @@
-"""Repairs: device faults (with a fix flow that clears them) and PIN lockouts."""
+"""Repairs: device faults (with a fix flow that clears them), PIN lockouts, impostors."""
 
 from __future__ import annotations
 
@@ -53,6 +53,25 @@ def async_create_lockout_issue(hass: HomeAssistant, entry: PressoConfigEntry) ->
         is_fixable=False,
         severity=ir.IssueSeverity.WARNING,
         translation_key="locked_out",
+        translation_placeholders={"name": entry.title},
+    )
+
+
+def async_create_impersonation_issue(
+    hass: HomeAssistant, entry: PressoConfigEntry, reason: str
+) -> None:
+    """Something at the boots' address answered like other boots, or replayed a HELLO.
+
+    The PIN's proof was not sent to it. The user is told what to check; the issue goes
+    away with the entry or when the user dismisses it.
+    """
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        f"impersonation_{entry.entry_id}",
+        is_fixable=False,
+        severity=ir.IssueSeverity.WARNING,
+        translation_key=f"impersonation_{reason}",
         translation_placeholders={"name": entry.title},
     )
 

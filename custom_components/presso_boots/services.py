@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import probatio as vol
+from homeassistant.auth.permissions.const import POLICY_CONTROL, POLICY_READ
 from homeassistant.const import ATTR_DEVICE_ID
 from homeassistant.core import (
     HomeAssistant,
@@ -18,6 +19,7 @@ from homeassistant.helpers import device_registry as dr
 from .const import DOMAIN, LEGS_KEYS, PROGRAM_KEYS
 from .coordinator import PressoConfigEntry, PressoCoordinator
 from .errors import async_words
+from .permissions import async_check
 from .settings import StartRequest
 
 ATTR_PROGRAM = "program"
@@ -58,10 +60,12 @@ def entry_for_device(hass: HomeAssistant, device_id: str) -> PressoConfigEntry |
     return None
 
 
-def _coordinator(hass: HomeAssistant, call: ServiceCall) -> PressoCoordinator:
-    entry = entry_for_device(hass, call.data[ATTR_DEVICE_ID])
+async def _coordinator(call: ServiceCall, policy: str = POLICY_CONTROL) -> PressoCoordinator:
+    """The boots the call names, if the caller may act on them (``policy``)."""
+    entry = entry_for_device(call.hass, call.data[ATTR_DEVICE_ID])
     if entry and hasattr(entry, "runtime_data"):
         coordinator: PressoCoordinator = entry.runtime_data
+        await async_check(call.hass, call.context, coordinator, policy)
         return coordinator
     raise ServiceValidationError(
         translation_domain=DOMAIN,
@@ -85,12 +89,12 @@ def _start_values(call: ServiceCall) -> StartRequest:
 
 
 async def _start(call: ServiceCall) -> None:
-    await _coordinator(call.hass, call).async_start_session(**_start_values(call))
+    await (await _coordinator(call)).async_start_session(**_start_values(call))
 
 
 async def _check(call: ServiceCall) -> ServiceResponse:
     """Would start_session with these values start now? The answer in words if not."""
-    coordinator = _coordinator(call.hass, call)
+    coordinator = await _coordinator(call, POLICY_READ)
     try:
         _program, pressure, duration, _legs = coordinator.check_start(**_start_values(call))
     except HomeAssistantError as err:  # core-lint: allow E7405 the refusal is the answer
@@ -100,11 +104,11 @@ async def _check(call: ServiceCall) -> ServiceResponse:
 
 
 async def _pause(call: ServiceCall) -> None:
-    await _coordinator(call.hass, call).async_pause()
+    await (await _coordinator(call)).async_pause()
 
 
 async def _resume(call: ServiceCall) -> None:
-    await _coordinator(call.hass, call).async_resume()
+    await (await _coordinator(call)).async_resume()
 
 
 @callback

@@ -30,6 +30,8 @@ from .presso_ble import Event, EventCode, EventSource
 MISSED_END_TOLERANCE = timedelta(seconds=30)
 
 type SessionListener = Callable[[str, dict[str, Any]], None]
+#: Follows the trusted state from one STATUS to the next (the routine's session clock).
+type ChangeHook = Callable[[PressoData, PressoData], None]
 #: Sees each session end before it is reported; may add to its data and name its type.
 type EndHook = Callable[[str, dict[str, Any]], str]
 
@@ -51,12 +53,39 @@ def session_summary(data: PressoData) -> dict[str, Any]:
 
 
 class SessionEvents:
-    """Turns the boots' events (or their absence over a lost link) into one report each."""
+    """Turns the boots' events (or their absence over a lost link) into one report each.
 
-    def __init__(self, on_end: EndHook | None = None) -> None:
+    Only what comes over the link counts: STATUS (``on_link_state``) and EVENT
+    notifications. Advertisements never start or end a session here.
+    """
+
+    def __init__(self, on_change: ChangeHook, on_end: EndHook | None = None) -> None:
         self._listeners: list[SessionListener] = []
         self._end_reported = True
+        self._on_change = on_change
         self._on_end = on_end
+        #: The state as the link last told it.
+        self.trusted = PressoData()
+        #: The next STATUS is a link's first: it tells what happened while it was down.
+        self._first_of_link = False
+
+    def link_opened(self) -> None:
+        """A new link: its first STATUS may tell of an end whose EVENT was lost."""
+        self._first_of_link = True
+
+    @property
+    def awaiting_first_status(self) -> bool:
+        """The link has not told the state yet."""
+        return self._first_of_link
+
+    def on_link_state(self, new: PressoData) -> None:
+        """A STATUS (or the link's silence) gives the trusted state."""
+        before, self.trusted = self.trusted, new
+        self.note_change(before, new)
+        self._on_change(before, new)
+        if self._first_of_link:
+            self._first_of_link = False
+            self.report_missed_end(before, new)
 
     @callback
     def async_add_listener(self, listener: SessionListener) -> CALLBACK_TYPE:

@@ -27,10 +27,10 @@ from custom_components.presso_boots.presso_ble.const import (
     SERVICE_UUID,
 )
 
-from ..device import SimulatedBoots
 from ..esphome_api import FLAGS_LE_GENERAL, advertising_data
 from ..esphome_proxy import ProxyStats
 from ..link import SimLinkClient, SimRadio
+from ..spoofer import Advertiser
 from .bus import ADDRESS_VARIABLE
 from .calls import DBUS, add_match, ping, unique_names, unknown_object
 from .interfaces import (
@@ -247,7 +247,7 @@ class EmulatedBluetoothd:
             faults is not None and faults.out_of_range
         )
 
-    def advertise(self, device: SimulatedBoots, rssi: int | None = None) -> bool:
+    def advertise(self, device: Advertiser, rssi: int | None = None) -> bool:
         """One advertisement (and scan response while discovering); False if nobody heard it."""
         adv = device.advertisement()
         if adv is None or not self.powered or not self.running or not self.in_range(device.address):

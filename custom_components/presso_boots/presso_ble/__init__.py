@@ -18,6 +18,8 @@ from .const import (
 )
 from .exceptions import (
     AuthenticationError,
+    AuthRateLimitedError,
+    AuthRefusedError,
     CommandRejectedError,
     CommandTimeoutError,
     ConnectError,
@@ -26,6 +28,7 @@ from .exceptions import (
     DeviceNotFoundError,
     DisconnectedError,
     FaultActiveError,
+    ImpersonationSuspectedError,
     LockedOutError,
     NotConnectedError,
     OutOfConnectionSlotsError,
@@ -33,10 +36,14 @@ from .exceptions import (
     ProtocolError,
 )
 from .frames import Frame, FrameReassembler, encode_frame
+from .guard import AuthGuard
 from .messages import DeviceInfo, DeviceStatus, Event, Telemetry
 
 __all__ = [
     "Advertisement",
+    "AuthGuard",
+    "AuthRateLimitedError",
+    "AuthRefusedError",
     "AuthenticationError",
     "ClientCallbacks",
     "CommandRejectedError",
@@ -56,6 +63,7 @@ __all__ = [
     "FaultActiveError",
     "Frame",
     "FrameReassembler",
+    "ImpersonationSuspectedError",
     "LinkStats",
     "LockedOutError",
     "Model",

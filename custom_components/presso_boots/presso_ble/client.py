@@ -41,6 +41,7 @@ from .exceptions import (
     rejection,
 )
 from .frames import Frame, FrameReassembler, encode_frame
+from .guard import AuthGuard
 from .messages import (
     Auth,
     ClearFault,
@@ -118,6 +119,7 @@ class PressoClient:
         response_timeout: float = RESPONSE_TIMEOUT,
         attempts: int = COMMAND_ATTEMPTS,
         connect_attempts: int = CONNECT_ATTEMPTS,
+        auth_guard: AuthGuard | None = None,
     ) -> None:
         self._ble_device = ble_device
         self.pin = pin
@@ -136,6 +138,9 @@ class PressoClient:
         self._establishing = False
         self._releasing: set[asyncio.Task[None]] = set()
         self._dropped: weakref.WeakSet[BleakClient] = weakref.WeakSet()
+        self._auth_guard = auth_guard
+        #: The boots want a PIN and this link has not proved it yet.
+        self._needs_auth = False
         self.device_info: DeviceInfo | None = None
         self.stats = LinkStats()
         self._recent: deque[tuple[str, int, int, bytes]] = deque(maxlen=RECENT_FRAMES)
@@ -161,10 +166,17 @@ class PressoClient:
 
     # --- connection -------------------------------------------------------
 
-    async def connect(self) -> DeviceInfo:
-        """Connect, subscribe, say HELLO and authenticate when a PIN is required."""
+    async def connect(self, *, authenticate: bool = True) -> DeviceInfo:
+        """Connect, subscribe and say HELLO; authenticate when a PIN is required.
+
+        With ``authenticate=False`` the link stays unauthenticated until a command
+        that needs the PIN (notifications still arrive): following a session needs
+        no proof, so none is handed out for it.
+        """
         async with self._connect_lock:
             if self.is_connected and self.device_info is not None:
+                if authenticate:
+                    await self.authenticate()
                 return self.device_info
             client = await self._establish()
             self._client = client
@@ -173,8 +185,12 @@ class PressoClient:
             try:
                 await client.start_notify(EVENTS_UUID, self._on_notify)
                 info = await self.hello()
-                if info.pin_required:
-                    await self._authenticate(info)
+                if self._auth_guard is not None:
+                    self._auth_guard.check_identity(info)
+                self.device_info = info
+                self._needs_auth = info.pin_required
+                if authenticate:
+                    await self.authenticate()
             except (BleakError, TimeoutError) as err:
                 # e.g. the link broke while subscribing (common through weak proxies)
                 await self._close()
@@ -183,9 +199,18 @@ class PressoClient:
             except BaseException:
                 await self._close()
                 raise
-            self.device_info = info
             self.stats.connects += 1
             return info
+
+    @property
+    def auth_guard_refusals(self) -> int:
+        """Proofs of the PIN the guard did not let out (impostor, replay, rate limit)."""
+        return 0 if self._auth_guard is None else self._auth_guard.refused
+
+    @property
+    def authenticated(self) -> bool:
+        """Commands that need the PIN may run on this link."""
+        return self.is_connected and not self._needs_auth
 
     async def _establish(self) -> BleakClient:
         device = self._ble_device_callback() if self._ble_device_callback else self._ble_device
@@ -214,10 +239,17 @@ class PressoClient:
         finally:
             self._establishing = False
 
-    async def _authenticate(self, info: DeviceInfo) -> None:
+    async def authenticate(self) -> None:
+        """Prove the PIN on this link if the boots want it and the guard allows it."""
+        info = self.device_info
+        if not self._needs_auth or info is None:
+            return
         if not self.pin:
             raise AuthenticationError(CommandType.AUTH, Status.PIN_REQUIRED)
+        if self._auth_guard is not None:
+            self._auth_guard.check(info)
         await self._execute(Auth(auth_proof(self.pin, info.nonce)))
+        self._needs_auth = False
 
     async def disconnect(self) -> None:
         """Close the link on purpose."""
@@ -368,15 +400,24 @@ class PressoClient:
                     future.exception()
         raise CommandTimeoutError(command.TYPE, self._attempts)
 
+    async def _run(self, command: Command) -> Response:
+        """A command that needs the PIN on boots that have one."""
+        if self._needs_auth:
+            await self.authenticate()
+        return await self._execute(command)
+
     async def hello(self) -> DeviceInfo:
         """Exchange protocol versions and read the device's envelope and nonce."""
         response = await self._execute(Hello(PROTOCOL_VERSION))
         return DeviceInfo.from_bytes(response.body)
 
     async def get_status(self) -> DeviceStatus:
-        """Read the full status."""
-        response = await self._execute(GetStatus())
-        return DeviceStatus.from_bytes(response.body)
+        """Read the full status; the owner hears it like a notified STATUS."""
+        response = await self._run(GetStatus())
+        status = DeviceStatus.from_bytes(response.body)
+        if self.callbacks.on_status:
+            self.callbacks.on_status(status)
+        return status
 
     async def ping(self, data: bytes = b"") -> bytes:
         """Round trip up to 8 bytes."""
@@ -386,43 +427,43 @@ class PressoClient:
         self, program: int = 0, pressure: int = 0, duration: int = 0, legs: int = 0, zones: int = 0
     ) -> None:
         """Start or restart a session; 0 keeps the current setting."""
-        await self._execute(Start(program, pressure, duration, legs, zones))
+        await self._run(Start(program, pressure, duration, legs, zones))
 
     async def stop(self) -> None:
         """Stop the session; the device vents."""
-        await self._execute(Stop())
+        await self._run(Stop())
 
     async def pause(self) -> None:
         """Hold the chambers (the device stops after 5 minutes)."""
-        await self._execute(Pause())
+        await self._run(Pause())
 
     async def resume(self) -> None:
         """Continue a paused session."""
-        await self._execute(Resume())
+        await self._run(Resume())
 
     async def set_pressure(self, pressure: int) -> None:
         """Change the target pressure (mmHg)."""
-        await self._execute(SetPressure(pressure))
+        await self._run(SetPressure(pressure))
 
     async def set_program(self, program: int) -> None:
         """Change the program."""
-        await self._execute(SetProgram(program))
+        await self._run(SetProgram(program))
 
     async def set_duration(self, minutes: int) -> None:
         """Change the session length."""
-        await self._execute(SetDuration(minutes))
+        await self._run(SetDuration(minutes))
 
     async def set_zones(self, legs: int, zones: int) -> None:
         """Choose legs and chambers."""
-        await self._execute(SetZones(legs, zones))
+        await self._run(SetZones(legs, zones))
 
     async def clear_fault(self) -> None:
         """Clear a fault whose cause is gone."""
-        await self._execute(ClearFault())
+        await self._run(ClearFault())
 
     async def set_telemetry(self, interval: int) -> None:
         """Telemetry every interval x 100 ms; 0 turns it off."""
-        await self._execute(SetTelemetry(interval))
+        await self._run(SetTelemetry(interval))
 
 
 #: HELLO's answer up to the firmware version (status, envelope, programs, firmware); the

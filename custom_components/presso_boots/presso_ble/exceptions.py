@@ -37,6 +37,26 @@ class DeviceBusyWithOtherCentralError(ConnectError):
     """Another central (such as the phone app) holds the only connection."""
 
 
+class AuthRefusedError(PressoError):
+    """The client would not send the PIN's proof to whatever answered (see ``guard.py``)."""
+
+
+class ImpersonationSuspectedError(AuthRefusedError):
+    """The peer at the boots' address is not the boots paired (a repeated nonce, another id)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"refusing to authenticate: {reason}")
+        self.reason = reason
+
+
+class AuthRateLimitedError(AuthRefusedError):
+    """Too many authentications in a short time; the next is allowed after ``retry_after`` s."""
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__(f"authentication rate limit: next in {retry_after:.0f} s")
+        self.retry_after = retry_after
+
+
 class CommandTimeoutError(PressoError):
     """No response after every try of a command."""
 
