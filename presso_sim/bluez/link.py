@@ -11,6 +11,7 @@ at BlueZ's paths while connected (bleak reads the handles from the paths).
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +30,8 @@ from .interfaces import ERROR_FAILED, ERROR_IN_PROGRESS, ERROR_NOT_READY, Device
 
 if TYPE_CHECKING:
     from .daemon import EmulatedBluetoothd
+
+_LOGGER = logging.getLogger(__name__)
 
 ABORT_BY_LOCAL = "le-connection-abort-by-local"
 SERVICE_HANDLE = 0x000A
@@ -115,6 +118,7 @@ class DeviceLink:
             await client.connect()
         except BleakError as err:
             # the boots did not answer (asleep, out of range, another central)
+            _LOGGER.debug("%s: connect to %s failed: %s", self.daemon.name, self.address, err)
             raise bluez_error(ERROR_FAILED, "Page Timeout") from err
         if not self.daemon.powered:  # powered off while connecting
             await client.disconnect()

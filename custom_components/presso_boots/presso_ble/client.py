@@ -16,8 +16,9 @@ from bleak import BleakClient
 from bleak.backends import BleakBackend
 from bleak.backends.characteristic import BleakGATTCharacteristic
 from bleak.backends.device import BLEDevice
-from bleak.exc import BleakDBusError, BleakDeviceNotFoundError, BleakError
+from bleak.exc import BleakDeviceNotFoundError, BleakError
 
+from .bluez import link_gone, release
 from .const import (
     COMMAND_ATTEMPTS,
     CONTROL_POINT_UUID,
@@ -72,11 +73,6 @@ _LOGGER = logging.getLogger(__name__)
 BUSY_BACKOFF: Final = 0.25
 RECENT_FRAMES: Final = 32
 CONNECT_ATTEMPTS: Final = 3
-#: What BlueZ answers once the link's objects are gone (bluetoothd crashed or restarted
-#: without telling us): the link is lost even while bleak still says it is up.
-LINK_GONE_ERRORS: Final = frozenset(
-    {"org.freedesktop.DBus.Error.UnknownObject", "org.freedesktop.DBus.Error.ServiceUnknown"}
-)
 
 
 @dataclass(slots=True)
@@ -271,9 +267,7 @@ class PressoClient:
         if self._client is not None and client is not self._client:
             return
         if self._client is None and (self._establishing or client in self._dropped):
-            # a try bleak-retry-connector makes while connecting (it retries itself),
-            # or a link already handled as dropped
-            return
+            return  # a try bleak-retry-connector retries itself, or a drop already handled
         expected = self._expected_disconnect
         self._client = None
         self._dropped.add(client)
@@ -285,32 +279,12 @@ class PressoClient:
         if self.callbacks.on_disconnect:
             self.callbacks.on_disconnect(expected)
 
-    def _link_gone(self, client: BleakClient) -> None:
-        """The link is gone though bleak never said so: handle it as a dropped link."""
-        if client is self._client:
-            self._on_bleak_disconnect(client)
-
     def _release(self, client: BleakClient) -> None:
-        """Let bleak close what it holds for a dropped link.
-
-        bleak's BlueZ backend opens a D-Bus connection per link and closes it only
-        in ``disconnect()``; without this every drop leaves one open until the
-        system bus refuses Home Assistant more connections. (Other backends hold
-        nothing, and bleak-esphome's ``disconnect()`` would ask the proxy to drop
-        whatever link that address has by then.) It waits for what is in
-        flight on the link (a write, a subscription) to be answered first: closing
-        the connection under a call would fail it with a bare ``EOFError``.
-        """
-        task = asyncio.get_running_loop().create_task(self._disconnect_quietly(client))
+        """Let bleak close what it holds for a dropped link (``bluez.release``)."""
+        locks = (self._connect_lock, self._command_lock)
+        task = asyncio.get_running_loop().create_task(release(client, locks, self.address))
         self._releasing.add(task)
         task.add_done_callback(self._releasing.discard)
-
-    async def _disconnect_quietly(self, client: BleakClient) -> None:
-        try:
-            async with self._connect_lock, self._command_lock:
-                await client.disconnect()
-        except (BleakError, TimeoutError) as err:
-            _LOGGER.debug("%s: error while releasing a dropped link: %s", self.address, err)
 
     def _fail_pending(self, error: Exception) -> None:
         if self._pending and not self._pending[2].done():
@@ -386,8 +360,8 @@ class PressoClient:
                 self.stats.timeouts += 1
                 _LOGGER.debug("%s: %s timed out (try %s)", self.address, command.TYPE.name, attempt)
             except BleakError as err:
-                if isinstance(err, BleakDBusError) and err.dbus_error in LINK_GONE_ERRORS:
-                    self._link_gone(client)
+                if link_gone(err) and client is self._client:  # bleak still says it is up
+                    self._on_bleak_disconnect(client)
                 if not self.is_connected:
                     raise DisconnectedError(f"{command.TYPE.name}: {err}") from err
                 _LOGGER.debug("%s: write failed: %s", self.address, err)
