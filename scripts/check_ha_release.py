@@ -199,27 +199,40 @@ class Api:
     ) -> Any:
         status, raw, _ = self.request(method, path, body, form)
         if status >= 400:
-            raise SystemExit(f"{method} {path} -> HTTP {status}: {raw[:500]!r}")
+            raise HttpError(f"{method} {path} -> HTTP {status}: {raw[:500]!r}")
         return json.loads(raw or b"null")
 
 
+class HttpError(SystemExit):
+    """An HTTP error answer: ends the check, unless a wait is still before its deadline."""
+
+
 def wait_for(what: str, check: Callable[[], Any], seconds: float) -> Any:
+    """Ask until ``check`` answers truthy; a not-yet answer is asked again until the deadline.
+
+    Not yet: a falsy result, an HTTP error (a 404 while an automation or entity is still
+    being set up) or a connection that is refused or times out. Anything else (Home
+    Assistant exited, say) ends the wait at once.
+    """
     end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        if result := check():
-            return result
+    last = "no answer"
+    while True:
+        try:
+            if result := check():
+                return result
+            last = f"the last answer was {result!r}"
+        except (HttpError, urllib.error.URLError, ConnectionError, TimeoutError) as err:
+            last = f"the last answer was {err}"
+        if time.monotonic() >= end:
+            raise SystemExit(f"timed out after {seconds:.0f} s waiting for {what}: {last}")
         time.sleep(0.5)
-    raise SystemExit(f"timed out waiting for {what}")
 
 
 def wait_until_up(api: Api, hass: subprocess.Popen[bytes], seconds: float = 240) -> None:
     def up() -> bool:
         if hass.poll() is not None:
             raise SystemExit(f"Home Assistant exited with {hass.returncode}")
-        try:
-            return api.request("GET", "/api/onboarding")[0] == 200
-        except urllib.error.URLError, ConnectionError, TimeoutError:
-            return False
+        return api.request("GET", "/api/onboarding")[0] == 200
 
     wait_for("Home Assistant to answer", up, seconds)
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 
@@ -341,7 +342,7 @@ class Day:
             info = bluetooth.async_last_service_info(self.hass, pair.device.address, False)
             heard = f"last heard via {info.source} at {info.time:.0f}" if info else "never heard"
             link = "not loaded"
-            if hasattr(pair.boots.entry, "runtime_data"):
+            if pair.boots.entry is not None and pair.boots.entry.state is ConfigEntryState.LOADED:
                 coordinator = pair.boots.coordinator
                 link = f"radio {coordinator.presence.heard}, connected {coordinator.connected}"
             seen.append(f"{pair.slug}: {heard}, {link}, central {pair.device.central}")

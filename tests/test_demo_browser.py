@@ -7,6 +7,8 @@ It saves the README's screenshot to docs/images/demo.png.
 
 from __future__ import annotations
 
+import asyncio
+import gc
 import json
 import os
 import re
@@ -16,8 +18,11 @@ import subprocess
 import sys
 import threading
 import time
+import traceback
+import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import IO, Any
 
@@ -85,6 +90,59 @@ def close_like_a_tab(browser: Any) -> None:
     browser.close()
 
 
+#: The first line of a log record: Home Assistant's timestamp and level.
+LOG_RECORD = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+ [A-Z]+ ")
+
+
+def log_problems(lines: list[str]) -> list[str]:
+    """Each ERROR or Traceback in the log, whole: the record and every line it spans.
+
+    A record's continuation lines (a traceback, a chained exception) have no
+    timestamp; the record ends at the next line that has one.
+    """
+    problems: list[str] = []
+    current: list[str] | None = None
+    for line in lines:
+        if LOG_RECORD.match(line):
+            current = None
+        if current is None and ("ERROR" in line or "Traceback" in line):
+            current = []
+            problems.append("")
+        if current is not None:
+            current.append(line.rstrip("\n"))
+            problems[-1] = "\n".join(current)
+    return problems
+
+
+#: aiohttp's own record (every frame in its websocket writer): a compressed send of more
+#: than 16 KiB runs in a shielded task; when its caller is cancelled (Home Assistant's
+#: server cancels a request's handler once the browser's connection is gone) the send goes
+#: on, fails on the closed transport, and nobody retrieves that exception. Reproduced
+#: below without Home Assistant (``test_aiohttp_leaves_a_cancelled_compressed_send_unretrieved``),
+#: which fails once aiohttp retrieves it: then this allowance goes.
+AIOHTTP_UNRETRIEVED_SEND = re.compile(
+    r"Error doing job: Task exception was never retrieved \(task: None\)\n"
+    r"Traceback \(most recent call last\):\n"
+    r"(?:  File \"[^\"]*/aiohttp/_websocket/writer\.py\", line \d+, in \w+\n(?:    .*\n)*)+"
+    r"aiohttp\.client_exceptions\.ClientConnectionResetError: Cannot write to closing transport$"
+)
+
+
+def is_aiohttp_unretrieved_send(record: str) -> bool:
+    """Whether a log record is aiohttp's unretrieved compressed send, and nothing else."""
+    body = record.split("] ", 1)[-1]
+    return AIOHTTP_UNRETRIEVED_SEND.fullmatch(body) is not None
+
+
+def require_chromium() -> None:
+    """Skip without Debian's chromium; in CI (``CI=true``) fail instead, loudly."""
+    if os.path.exists(CHROMIUM):
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"CI=true and {CHROMIUM} is missing: apt-get install chromium")
+    pytest.skip("Debian's chromium is not installed")
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -93,7 +151,11 @@ def _free_port() -> int:
 
 @pytest.fixture
 def demo(tmp_path: Path, socket_enabled: None) -> Iterator[dict[str, str]]:
-    """The README's demo command; stopped the way a service manager stops it (SIGTERM)."""
+    """The README's demo command; stopped the way a service manager stops it (SIGTERM).
+
+    Needs Debian's chromium (``require_chromium``): every test that uses the demo drives it.
+    """
+    require_chromium()
     port = _free_port()
     config = tmp_path / "config"
     process = subprocess.Popen(
@@ -133,8 +195,13 @@ def demo(tmp_path: Path, socket_enabled: None) -> Iterator[dict[str, str]]:
     left = subprocess.run(pgrep, check=False, capture_output=True, text=True).stdout
     assert not left, f"processes left behind: {left}"
     assert process.returncode == 0
-    noise = [line for line in lines if "ERROR" in line or "Traceback" in line]
-    assert not noise, "".join(noise)
+    problems = log_problems(lines)
+    for record in filter(is_aiohttp_unretrieved_send, problems):
+        print(
+            f"aiohttp's unretrieved compressed send (not ours; see AIOHTTP_UNRETRIEVED_SEND):\n{record}"
+        )
+    noise = [record for record in problems if not is_aiohttp_unretrieved_send(record)]
+    assert not noise, "\n".join(noise)
 
 
 def _get(base: str, token: str, path: str) -> Any:
@@ -159,6 +226,24 @@ def _heard_through(base: str, token: str) -> dict[str, str]:
     }
 
 
+def _until(what: str, value: Callable[[], Any], expected: Any, seconds: float = 60) -> None:
+    """Ask until the answer is the expected one; at the deadline, fail with the last answer.
+
+    What Home Assistant sets up in the background (the demo's proxies, a first
+    advertisement) is not there yet at the first ask on a busy machine.
+    """
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            got = value()
+        except urllib.error.HTTPError as err:  # a 404 while the entity is being set up
+            got = err
+        if got == expected or time.monotonic() >= deadline:
+            break
+        time.sleep(0.5)
+    assert got == expected, f"{what}: still {got!r} after {seconds:.0f} s"
+
+
 def _add_boots(page: Any, base: str, name: str, pin: str | None) -> None:
     QuietPage.of(page).goto(f"{base}/config/integrations/dashboard")
     page.get_by_text("Discovered").wait_for(timeout=60_000)
@@ -174,7 +259,6 @@ def _add_boots(page: Any, base: str, name: str, pin: str | None) -> None:
     page.wait_for_url(re.compile(r".*/config/devices/device/.*"))  # HA shows the new device
 
 
-@pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed")
 def test_newcomer_adds_the_boots_and_runs_a_session(demo: dict[str, str]) -> None:
     from playwright.sync_api import sync_playwright
 
@@ -191,17 +275,28 @@ def test_newcomer_adds_the_boots_and_runs_a_session(demo: dict[str, str]) -> Non
             page.wait_for_function("() => localStorage.hassTokens", timeout=60_000)
             token = page.evaluate("() => JSON.parse(localStorage.hassTokens).access_token")
             # the two emulated ESP32s, added by Home Assistant's esphome integration
-            proxies = _get(base, token, "/api/config/config_entries/entry?domain=esphome")
-            assert sorted((p["title"], p["state"]) for p in proxies) == [
-                ("Bedroom", "loaded"), ("Living Room", "loaded"),
-            ]  # fmt: skip
+            # (set up by the demo's host as Home Assistant starts: asked until loaded)
+            _until(
+                "the two proxies loaded",
+                lambda: sorted(
+                    (p["title"], p["state"])
+                    for p in _get(base, token, "/api/config/config_entries/entry?domain=esphome")
+                ),
+                [("Bedroom", "loaded"), ("Living Room", "loaded")],
+            )
             _add_boots(page, base, "Presso E008", demo["pin"])
             _add_boots(page, base, "Presso D005", None)
             # the proxies' Bluetooth MACs: the Pro 8 is heard best in the bedroom
-            assert _heard_through(base, token) == {
-                "Presso E008": "AA:BB:CC:00:20:02", "Presso D005": "AA:BB:CC:00:10:02",
-            }  # fmt: skip
-            assert _state(base, token, "switch.presso_e008")["state"] == "off"
+            _until(
+                "each boots heard through the proxy nearest to it",
+                lambda: _heard_through(base, token),
+                {"Presso E008": "AA:BB:CC:00:20:02", "Presso D005": "AA:BB:CC:00:10:02"},
+            )
+            _until(
+                "the Pro 8's switch off",
+                lambda: _state(base, token, "switch.presso_e008")["state"],
+                "off",
+            )
             QuietPage.of(page).goto(f"{base}/leg-boots/leg-boots")
             card = page.locator("presso-boots-card").first  # the Presso D005's
             card.get_by_role("button", name="Start").click()
@@ -221,3 +316,84 @@ def test_newcomer_adds_the_boots_and_runs_a_session(demo: dict[str, str]) -> Non
             raise
         finally:
             close_like_a_tab(browser)
+
+
+def test_aiohttp_leaves_a_cancelled_compressed_send_unretrieved(socket_enabled: None) -> None:
+    """The one record the demo's log check lets through, reproduced with aiohttp alone.
+
+    A browser that leaves a page while Home Assistant writes a large message: the server
+    compresses it in a shielded task (in the executor), the connection drops, the handler
+    is cancelled, the send fails on the closing transport and its exception is never
+    retrieved. When an aiohttp release retrieves it, this test fails: remove
+    ``AIOHTTP_UNRETRIEVED_SEND`` and this test together.
+    """
+    reported = asyncio.run(_drop_a_connection_mid_compressed_send())
+    assert [(c["message"], repr(c.get("exception"))) for c in reported] == [
+        (
+            "Task exception was never retrieved",
+            "ClientConnectionResetError('Cannot write to closing transport')",
+        )
+    ]
+    assert is_aiohttp_unretrieved_send(
+        "2026-01-01 00:00:00.000 ERROR (MainThread) [homeassistant] "
+        "Error doing job: Task exception was never retrieved (task: None)\n"
+        + "".join(traceback.format_exception(reported[0]["exception"])).rstrip("\n")
+    )
+
+
+async def _drop_a_connection_mid_compressed_send() -> list[dict[str, Any]]:
+    """The loop's exception reports after a client drops mid-send (aiohttp, no HA)."""
+    from aiohttp import web
+
+    loop = asyncio.get_running_loop()
+    reported: list[dict[str, Any]] = []
+    loop.set_exception_handler(lambda _loop, context: reported.append(context))
+    release = threading.Event()  # holds the compression in the executor until the drop
+
+    class HeldExecutor(ThreadPoolExecutor):
+        def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Any:
+            def held() -> Any:
+                release.wait(10)
+                return fn(*args, **kwargs)
+
+            return super().submit(held)
+
+    executor = HeldExecutor(1)
+    loop.set_default_executor(executor)
+    compressing = asyncio.Event()
+    handler_done = asyncio.Event()
+
+    async def handler(request: web.Request) -> web.WebSocketResponse:
+        wsock = web.WebSocketResponse()  # compress=True, as Home Assistant's
+        await wsock.prepare(request)
+        sending = asyncio.create_task(wsock.send_str(os.urandom(40_000).hex()))
+        compressing.set()
+        try:
+            await sending  # as Home Assistant's handler awaits its writer
+        finally:
+            handler_done.set()  # cancelled: the connection is gone
+        return wsock
+
+    app = web.Application()
+    app.router.add_get("/", handler)
+    runner = web.AppRunner(app, handler_cancellation=True)  # as Home Assistant's server
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(
+        b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+        b"Sec-WebSocket-Extensions: permessage-deflate\r\n\r\n"
+    )
+    assert b"permessage-deflate" in await reader.readuntil(b"\r\n\r\n")
+    await compressing.wait()
+    writer.transport.abort()  # the browser leaves the page
+    await handler_done.wait()
+    release.set()
+    await runner.cleanup()
+    executor.shutdown(wait=True)
+    gc.collect()  # the failed send task is reported when it is collected
+    await asyncio.sleep(0)
+    return reported

@@ -41,8 +41,6 @@ PRESSURE_PUBLISH_INTERVAL: Final = 15.0
 SESSION_END_TOLERANCE: Final = timedelta(seconds=5)
 #: Reconnect backoff while a session runs: first delay, cap, jitter fraction.
 RECONNECT_BACKOFF: Final = (1.0, 60.0, 0.25)
-#: How long turning a session off keeps trying before it reports back.
-STOP_CONFIRM_TIMEOUT: Final = 20.0
 
 PROGRAM_KEYS: Final[dict[int, str]] = {
     1: "wave",

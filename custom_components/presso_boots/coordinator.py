@@ -62,14 +62,14 @@ class PressoCoordinator(DataUpdateCoordinator[PressoData]):
         self.data = PressoData(**entry.data.get(CONF_LAST_ZONES, {}))
         self.address: str = entry.data[CONF_ADDRESS]
         self.info = info_from_dict(entry.data[CONF_DEVICE])
-        self.routine = Routine(hass, entry.entry_id, dict(entry.options), self._routine_changed)
+        self.routine = Routine(hass, entry.entry_id, dict(entry.options), self._async_replan)
         self.live = LiveData(lambda: self.data)
         self.limits = self._build_limits()
         self.client = PressoClient(
             BLEDevice(self.address, entry.title, {}),
             pin=entry.data.get(CONF_PIN),
             callbacks=ClientCallbacks(
-                self._on_status, self.live.on_telemetry, self._on_event, self._on_disconnect
+                self._async_status, self.live.on_telemetry, self._async_event, self._async_dropped
             ),
             ble_device_callback=self._fresh_ble_device,
             auth_guard=AuthGuard(self.info, clock=lambda: dt_util.utcnow().timestamp()),
@@ -79,8 +79,8 @@ class PressoCoordinator(DataUpdateCoordinator[PressoData]):
             entry,
             self.client,
             state=lambda: self.data,
-            on_connected=self._on_connected,
-            on_silent=self._on_silent,
+            on_connected=self._async_on_connected,
+            on_silent=self._async_on_silent,
         )
         self.events = SessionEvents(self.routine.note_change, self.routine.session_ended)
         self.advertisement: Advertisement | None = None
@@ -155,7 +155,7 @@ class PressoCoordinator(DataUpdateCoordinator[PressoData]):
             info=self.info,
             now=dt_util.utcnow(),
         )
-        if (verdict.shown is not None and self._commit(verdict.shown)) or back:
+        if (verdict.shown is not None and self._async_commit(verdict.shown)) or back:
             self.async_update_listeners()
         if verdict.ask_status:  # background tasks start eagerly: after the state is taken
             self.link.async_refresh_status()
@@ -169,36 +169,36 @@ class PressoCoordinator(DataUpdateCoordinator[PressoData]):
 
     # --- notifications from the link ---------------------------------------------------
 
-    def _on_connected(self, info: DeviceInfo) -> None:
+    def _async_on_connected(self, info: DeviceInfo) -> None:
         """A new link: the handshake's envelope; its first STATUS tells what happened."""
         self._remember_info(info)
         self.events.link_opened()
 
-    def _on_silent(self) -> None:
+    def _async_on_silent(self) -> None:
         """No STATUS on a fresh link for longer than a session allows: none runs."""
         if self.events.awaiting_first_status and self.connected:
             idle = replace(self.events.trusted, state=SessionState.IDLE, session_ends=None)
-            self._on_trusted(idle)
+            self._async_on_trusted(idle)
 
-    def _on_status(self, status: DeviceStatus) -> None:
+    def _async_status(self, status: DeviceStatus) -> None:
         """A STATUS over the link."""
-        self._on_trusted(merge_status(self.data, status, dt_util.utcnow()))
+        self._async_on_trusted(merge_status(self.data, status, dt_util.utcnow()))
 
-    def _on_trusted(self, new: PressoData) -> None:
+    def _async_on_trusted(self, new: PressoData) -> None:
         """What the link told: the trusted state, and what it says happened."""
         self.events.on_link_state(new)
-        if self._commit(new):
+        if self._async_commit(new):
             self.async_update_listeners()
         if not new.session_active:
             self.link.note_session_over()
         self.link.settle()
 
-    def _on_event(self, event: Event) -> None:
+    def _async_event(self, event: Event) -> None:
         if int(event.code) in SESSION_EVENTS:
             self.link.release_when_idle = ended_by_boots(event)
         self.events.from_device(event, self.data)
 
-    def _on_disconnect(self, expected: bool) -> None:
+    def _async_dropped(self, expected: bool) -> None:
         self.link.note_disconnected()
         if not expected:
             _LOGGER.debug("%s: link dropped", self.name)
@@ -213,7 +213,7 @@ class PressoCoordinator(DataUpdateCoordinator[PressoData]):
 
     # --- state ---------------------------------------------------------------------------
 
-    def _commit(self, new: PressoData) -> bool:
+    def _async_commit(self, new: PressoData) -> bool:
         """Show the new state; True if anything changed."""
         old = self.data
         if new == old:
@@ -237,7 +237,7 @@ class PressoCoordinator(DataUpdateCoordinator[PressoData]):
         options = self.config_entry.options
         return SessionLimits.from_entry(self.info, options, self.routine.plan_done)
 
-    def _routine_changed(self) -> None:
+    def _async_replan(self) -> None:
         self.limits = self._build_limits()  # the plan may have moved on
         self.async_update_listeners()
 
@@ -288,7 +288,7 @@ class PressoCoordinator(DataUpdateCoordinator[PressoData]):
             chosen = self.limits.check_zones(legs or data.legs or 3, zones)
             await client.set_zones(*chosen)
             # answered: the next change builds on this one, not on the STATUS still to come
-            if self._commit(replace(self.data, legs=chosen[0], zones=chosen[1])):
+            if self._async_commit(replace(self.data, legs=chosen[0], zones=chosen[1])):
                 self.async_update_listeners()
 
         await self.link.async_command(change)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import probatio as vol
 from homeassistant.auth.permissions.const import POLICY_CONTROL, POLICY_READ
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import ATTR_DEVICE_ID
 from homeassistant.core import (
     HomeAssistant,
@@ -63,7 +64,7 @@ def entry_for_device(hass: HomeAssistant, device_id: str) -> PressoConfigEntry |
 async def _coordinator(call: ServiceCall, policy: str = POLICY_CONTROL) -> PressoCoordinator:
     """The boots the call names, if the caller may act on them (``policy``)."""
     entry = entry_for_device(call.hass, call.data[ATTR_DEVICE_ID])
-    if entry and hasattr(entry, "runtime_data"):
+    if entry and entry.state is ConfigEntryState.LOADED:
         coordinator: PressoCoordinator = entry.runtime_data
         await async_check(call.hass, call.context, coordinator, policy)
         return coordinator

@@ -156,23 +156,20 @@ class PressoClient:
         """True while the link is up."""
         return self._client is not None and self._client.is_connected
 
-    def set_ble_device(self, ble_device: BLEDevice) -> None:
-        """Remember the newest BLEDevice (the best path may have changed)."""
-        self._ble_device = ble_device
-
     # --- connection -------------------------------------------------------
 
-    async def connect(self, *, authenticate: bool = True) -> DeviceInfo:
+    async def connect(self, *, authenticate: bool = True, rationed: bool = False) -> DeviceInfo:
         """Connect, subscribe and say HELLO; authenticate when a PIN is required.
 
         With ``authenticate=False`` the link stays unauthenticated until a command
         that needs the PIN (notifications still arrive): following a session needs
-        no proof, so none is handed out for it.
+        no proof, so none is handed out for it. ``rationed``: nobody asked for this
+        link just now, so its proof comes from the guard's budget.
         """
         async with self._connect_lock:
             if self.is_connected and self.device_info is not None:
                 if authenticate:
-                    await self.authenticate()
+                    await self.authenticate(rationed=rationed)
                 return self.device_info
             client = await self._establish()
             self._client = client
@@ -186,7 +183,7 @@ class PressoClient:
                 self.device_info = info
                 self._needs_auth = info.pin_required
                 if authenticate:
-                    await self.authenticate()
+                    await self.authenticate(rationed=rationed)
             except (BleakError, TimeoutError) as err:
                 # e.g. the link broke while subscribing (common through weak proxies)
                 await self._close()
@@ -235,7 +232,7 @@ class PressoClient:
         finally:
             self._establishing = False
 
-    async def authenticate(self) -> None:
+    async def authenticate(self, *, rationed: bool = False) -> None:
         """Prove the PIN on this link if the boots want it and the guard allows it."""
         info = self.device_info
         if not self._needs_auth or info is None:
@@ -243,7 +240,7 @@ class PressoClient:
         if not self.pin:
             raise AuthenticationError(CommandType.AUTH, Status.PIN_REQUIRED)
         if self._auth_guard is not None:
-            self._auth_guard.check(info)
+            self._auth_guard.check(info, rationed=rationed)
         await self._execute(Auth(auth_proof(self.pin, info.nonce)))
         self._needs_auth = False
 
