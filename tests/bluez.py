@@ -65,9 +65,11 @@ async def _kernel_without_bluetooth_sockets(_ctl: object) -> None:
 
 
 @pytest.fixture
-def bluez_system(system_bus: str, monkeypatch: pytest.MonkeyPatch) -> str:
+def bluez_system(system_bus: str, socket_enabled: None, monkeypatch: pytest.MonkeyPatch) -> str:
     """Clients find the private bus; adapters come from BlueZ, not from the test plugin's list."""
-    # the bus is a unix socket (the plugin's next test setup allows 127.0.0.1 only again)
+    # the bus is a unix socket: connects to it allowed on the real socket class (after
+    # socket_enabled put it back, so a later hass_ws_client keeps it); the plugin's next
+    # test setup allows 127.0.0.1 only again
     pytest_socket.socket_allow_hosts(["127.0.0.1"], allow_unix_socket=True)
     monkeypatch.setenv(ADDRESS_VARIABLE, system_bus)
     monkeypatch.setattr(linux_adapters.LinuxAdapters, "refresh", _REAL_REFRESH)
