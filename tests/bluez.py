@@ -91,13 +91,17 @@ def bluez_knobs() -> dict[str, Any]:
 
 
 async def close_bleak_manager() -> None:
-    """bleak keeps a BlueZ manager per event loop (a bus and a watcher task): close this loop's."""
+    """bleak keeps a BlueZ manager per event loop (a bus, a watcher task): close this loop's."""
     manager = bluez_manager._global_instances.pop(asyncio.get_running_loop(), None)
     if manager is None or manager._bus is None:
         return
-    manager._bus.disconnect()
-    if (watcher := manager._bus_watcher_task) is not None:
+    bus = manager._bus
+    bus.disconnect()
+    # bleak 3.1 watches the bus with a task; 3.0.2 (Home Assistant's pin) does not
+    if (watcher := getattr(manager, "_bus_watcher_task", None)) is not None:
         await asyncio.wait({watcher})
+    else:
+        await bus.wait_for_disconnect()  # type: ignore[no-untyped-call]
 
 
 async def wait_for_scanner(adapter: EmulatedBluetoothd) -> None:

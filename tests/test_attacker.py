@@ -12,15 +12,20 @@ from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
+from homeassistant.components import conversation
+from homeassistant.components.homeassistant.exposed_entities import async_expose_entity
 from homeassistant.core import Context, HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, Unauthorized
 from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers import intent
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import MockUser, async_fire_time_changed
 
 from custom_components.presso_boots.connection import STATUS_SILENCE
 from custom_components.presso_boots.const import CONF_STOP_PENDING, DOMAIN
+from custom_components.presso_boots.intent import INTENT_STOP
 from custom_components.presso_boots.presso_ble import SessionState
 from custom_components.presso_boots.presso_ble.const import AdvertisementFlag
 from custom_components.presso_boots.presso_ble.guard import AUTH_BURST
@@ -297,7 +302,7 @@ async def test_a_read_only_user_cannot_start_the_boots_by_action(
     """Point 6: the boots' actions check control of the boots, as entity services do."""
     executed = Executed(duo.device)
     read_only = Context(user_id=hass_read_only_user.id)
-    for service in ("start_session", "pause_session", "resume_session"):
+    for service in ("start_session", "pause_session", "resume_session", "stop_session"):
         with pytest.raises(Unauthorized):
             await hass.services.async_call(
                 DOMAIN, service, {"device_id": duo.device_id}, blocking=True, context=read_only
@@ -314,6 +319,15 @@ async def test_a_read_only_user_cannot_start_the_boots_by_action(
     )
     assert answer is not None
     assert answer["allowed"] is True
+    status = await hass.services.async_call(
+        DOMAIN,
+        "session_status",
+        {"device_id": duo.device_id},
+        blocking=True,
+        return_response=True,
+        context=read_only,
+    )
+    assert status == {"active": False, "state": "idle", "minutes_left": None}
     await hass.services.async_call(
         DOMAIN,
         "start_session",
@@ -322,3 +336,29 @@ async def test_a_read_only_user_cannot_start_the_boots_by_action(
         context=Context(user_id=hass_admin_user.id),
     )
     assert executed.count(Start) == 1
+
+
+async def test_voice_checks_the_user_and_what_is_exposed(
+    hass: HomeAssistant, duo: Boots, hass_read_only_user: MockUser
+) -> None:
+    """Point 6: the stop intent (also reachable over /api/intent/handle) checks the user,
+    and boots not exposed to the assistant asking are not found."""
+    assert await async_setup_component(hass, "homeassistant", {})
+    assert await async_setup_component(hass, "intent", {})
+    await hass.async_block_till_done()
+    await switch(hass, "turn_on")
+    stop = INTENT_STOP
+    with pytest.raises(intent.IntentHandleError) as err:
+        await intent.async_handle(
+            hass, "test", stop, {}, context=Context(user_id=hass_read_only_user.id)
+        )
+    assert "not allowed" in str(err.value)
+    assert duo.device.state == SessionState.RUNNING
+    async_expose_entity(hass, conversation.DOMAIN, SWITCH, False)
+    with pytest.raises(intent.IntentHandleError) as err:
+        await intent.async_handle(hass, "test", stop, {}, assistant=conversation.DOMAIN)
+    assert "which leg boots" in str(err.value)
+    assert duo.device.state == SessionState.RUNNING
+    async_expose_entity(hass, conversation.DOMAIN, SWITCH, True)
+    await intent.async_handle(hass, "test", stop, {}, assistant=conversation.DOMAIN)
+    assert duo.device.state != SessionState.RUNNING

@@ -83,14 +83,20 @@ def test_english_translation_is_strings_json_resolved() -> None:
     assert (PACKAGE / "translations" / "en.json").read_text(encoding="utf-8") == render_english()
 
 
-def test_spanish_has_every_string_with_the_same_placeholders() -> None:
+@pytest.mark.parametrize("language", [lang for lang in TRANSLATED_LANGUAGES if lang != "en"])
+def test_every_language_has_every_string_with_the_same_placeholders(language: str) -> None:
+    """Every key of en.json in es, de and fr, with the same placeholders, and translated."""
     en = _leaves(_json(PACKAGE / "translations" / "en.json"))
-    es = _leaves(_json(PACKAGE / "translations" / "es.json"))
-    assert set(en) == set(es)
+    other = _leaves(_json(PACKAGE / "translations" / f"{language}.json"))
+    assert set(en) == set(other)
     placeholder = re.compile(r"\{(\w+)\}")
     for key, text in en.items():
-        assert set(placeholder.findall(text)) == set(placeholder.findall(es[key])), key
-        assert "[%key:" not in es[key], key
+        assert set(placeholder.findall(text)) == set(placeholder.findall(other[key])), key
+        assert "[%key:" not in other[key], key
+    # Words left in English: only names and placeholders ("{name}", "PIN", "Gradient").
+    words = {key: placeholder.sub("", text) for key, text in en.items()}
+    same = {en[key] for key in en if en[key] == other[key] and re.search(r"[a-z]{4}", words[key])}
+    assert same <= {"Gradient"}, same
 
 
 def test_translated_languages_are_the_translation_files() -> None:
@@ -126,7 +132,7 @@ def test_services_yaml_matches_registered_actions() -> None:
 
     described = yaml.safe_load((PACKAGE / "services.yaml").read_text())
     registered = {services.SERVICE_START, services.SERVICE_PAUSE, services.SERVICE_RESUME,
-                  services.SERVICE_CHECK}  # fmt: skip
+                  services.SERVICE_CHECK, services.SERVICE_STOP, services.SERVICE_STATUS}  # fmt: skip
     assert set(described) == registered
     strings = _json(PACKAGE / "strings.json")
     icons = _json(PACKAGE / "icons.json")

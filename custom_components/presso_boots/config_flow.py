@@ -97,7 +97,6 @@ class PressoConfigFlow(ConfigFlow, domain=DOMAIN):
             result, errors = await self._async_connect()
             if result is not None:
                 return result
-        self._set_confirm_only()
         return self.async_show_form(
             step_id="bluetooth_confirm",
             errors=errors,

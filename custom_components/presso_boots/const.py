@@ -7,7 +7,7 @@ from typing import Final
 
 DOMAIN: Final = "presso_boots"
 #: The languages of ``translations/`` (voice and check_session answer in the closest).
-TRANSLATED_LANGUAGES: Final = ("en", "es")
+TRANSLATED_LANGUAGES: Final = ("en", "es", "de", "fr")
 
 CONF_MAX_PRESSURE: Final = "max_pressure"
 CONF_MAX_DURATION: Final = "max_duration"

@@ -19,7 +19,6 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_ADDRESS, CONF_DEVICE, CONF_PIN
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.util import dt as dt_util
 
 from . import repairs
@@ -27,19 +26,19 @@ from .connection import BootsLink
 from .const import CONF_LAST_ZONES, DOMAIN, SESSION_EVENTS
 from .data import PressoData, info_from_dict, info_to_dict, merge_status
 from .live import LiveData
-from .presence import Presence
+from .presence import Presence, ble_device_now
 from .presso_ble import (
     Advertisement,
     AuthGuard,
     ClientCallbacks,
     DeviceInfo,
-    DeviceNotFoundError,
     DeviceStatus,
     Event,
     PressoClient,
     SessionState,
     parse_manufacturer_data,
 )
+from .publisher import StatePublisher
 from .routine import Routine
 from .session_events import SessionEvents, SessionListener, ended_by_boots
 from .settings import SessionLimits, StartRequest
@@ -51,13 +50,12 @@ _LOGGER = logging.getLogger(__name__)
 type PressoConfigEntry = ConfigEntry[PressoCoordinator]
 
 
-class PressoCoordinator(DataUpdateCoordinator[PressoData]):
-    """Keeps one pair of boots' state and talks to them when needed."""
-
-    config_entry: PressoConfigEntry
+class PressoCoordinator(StatePublisher):
+    """Keeps one pair of boots' state, pushed by the radio, and talks to them when needed."""
 
     def __init__(self, hass: HomeAssistant, entry: PressoConfigEntry) -> None:
-        super().__init__(hass, _LOGGER, config_entry=entry, name=entry.title)
+        super().__init__()
+        self.hass, self.config_entry, self.name = hass, entry, entry.title
         # what the last link read of the legs and chambers in use (not advertised)
         self.data = PressoData(**entry.data.get(CONF_LAST_ZONES, {}))
         self.address: str = entry.data[CONF_ADDRESS]
@@ -71,7 +69,7 @@ class PressoCoordinator(DataUpdateCoordinator[PressoData]):
             callbacks=ClientCallbacks(
                 self._async_status, self.live.on_telemetry, self._async_event, self._async_dropped
             ),
-            ble_device_callback=self._fresh_ble_device,
+            ble_device_callback=lambda: ble_device_now(hass, self.address),
             auth_guard=AuthGuard(self.info, clock=lambda: dt_util.utcnow().timestamp()),
         )
         self.link = BootsLink(
@@ -112,7 +110,6 @@ class PressoCoordinator(DataUpdateCoordinator[PressoData]):
 
     async def async_shutdown(self) -> None:
         """Release the connection on unload; write the routine now."""
-        await super().async_shutdown()
         await self.link.async_close()
         await self.routine.async_save()
 
@@ -122,15 +119,14 @@ class PressoCoordinator(DataUpdateCoordinator[PressoData]):
         return self.connected or self.presence.heard
 
     @property
+    def session_running(self) -> bool:
+        """A session runs or is paused, as the link last told (advertisements aside)."""
+        return self.events.trusted.session_active
+
+    @property
     def connected(self) -> bool:
         """A link to the boots is open."""
         return self.link.connected
-
-    def _fresh_ble_device(self) -> BLEDevice:
-        device = bluetooth.async_ble_device_from_address(self.hass, self.address, connectable=True)
-        if device is None:
-            raise DeviceNotFoundError(f"{self.address} is asleep or out of range")
-        return device
 
     # --- advertisements --------------------------------------------------------------
 
@@ -148,7 +144,7 @@ class PressoCoordinator(DataUpdateCoordinator[PressoData]):
         self.live.on_rssi(service_info.rssi)  # only the signal sensor wakes for it
         verdict = judge(
             self.data,
-            trusted_session=self.events.trusted.session_active,
+            trusted_session=self.session_running,
             connected=self.connected,
             last=previous,
             adv=adv,
@@ -249,8 +245,10 @@ class PressoCoordinator(DataUpdateCoordinator[PressoData]):
         self.routine.check_start(values[2], request.get("override_rest", False))
         return values
 
-    async def async_start_session(self, **request: Unpack[StartRequest]) -> None:
-        """Start a session with values that passed ``check_start``."""
+    async def async_start_session(
+        self, **request: Unpack[StartRequest]
+    ) -> tuple[int, int, int, int]:
+        """Start a session with values that pass ``check_start``; returns those values."""
         values = self.check_start(**request)
 
         async def start(client: PressoClient) -> None:
@@ -260,6 +258,7 @@ class PressoCoordinator(DataUpdateCoordinator[PressoData]):
 
         await self.link.async_command(start)
         self.link.async_cancel_stop()
+        return values
 
     async def async_set_pressure(self, value: float) -> None:
         """Change the target pressure."""
@@ -310,7 +309,7 @@ class PressoCoordinator(DataUpdateCoordinator[PressoData]):
         try:
             await self.link.async_command(lambda client: client.stop(), stopping=True)
         except HomeAssistantError as err:
-            if not (self.data.session_active or self.events.trusted.session_active):
+            if not (self.data.session_active or self.session_running):
                 raise
             self.link.async_keep_stopping()
             raise HomeAssistantError(
