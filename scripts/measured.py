@@ -29,6 +29,7 @@ SOURCES = [
     ROOT / "tests" / "test_benchmark_scale.py",
     ROOT / "tests" / "test_benchmark_esphome.py",
     ROOT / "tests" / "test_benchmark_card.py",
+    ROOT / "tests" / "test_benchmark_bluez.py",
     ROOT / "scripts" / "benchmark.py",
 ]
 #: A row; pytest may print a test's first row after its file name or a result dot.

@@ -28,6 +28,7 @@ from custom_components.presso_boots.presso_ble.messages import (
     Telemetry,
 )
 from presso_sim import SimulatedBoots
+from presso_sim.bluez import EmulatedBluetoothd
 from presso_sim.esphome_proxy import ESPHomeProxy
 from presso_sim.proxy import VirtualProxy
 
@@ -197,8 +198,9 @@ async def test_out_of_range_is_reported(hass: HomeAssistant, duo: Boots) -> None
     duo.faults.out_of_range = True
     with pytest.raises(HomeAssistantError) as err:
         await _set_pressure(hass, 60)
-    # an ESPHome proxy still holds the last advertisement: the ESP tries and fails
-    expected = "cannot_connect" if isinstance(duo.proxy, ESPHomeProxy) else "not_found"
+    # an ESPHome proxy or bluetoothd still holds the last advertisement: it tries and fails
+    holds = isinstance(duo.proxy, ESPHomeProxy | EmulatedBluetoothd)
+    expected = "cannot_connect" if holds else "not_found"
     assert err.value.translation_key == expected
 
 
