@@ -9,7 +9,7 @@ events it caused, and both after the response.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from custom_components.presso_boots.presso_ble import const as c
 from custom_components.presso_boots.presso_ble.const import CommandType, EventSource, Status
@@ -18,6 +18,7 @@ from custom_components.presso_boots.presso_ble.frames import FrameReassembler, e
 from custom_components.presso_boots.presso_ble.messages import (
     Auth,
     Command,
+    DeviceInfo,
     DeviceStatus,
     Event,
     Hello,
@@ -28,8 +29,39 @@ from custom_components.presso_boots.presso_ble.messages import (
     decode_command,
 )
 
-if TYPE_CHECKING:
-    from .device import SimulatedBoots
+from .auth import PinLock
+from .model import Counters
+
+
+class Firmware(Protocol):
+    """What the GATT server asks of the boots' firmware (``device.SimulatedBoots``)."""
+
+    asleep: bool
+    busy_replies: int
+    counters: Counters
+    now: float
+    pin_lock: PinLock
+
+    @property
+    def info(self) -> DeviceInfo: ...
+
+    def status(self) -> DeviceStatus: ...
+
+    def start(self, command: Start, source: EventSource) -> int: ...
+
+    def stop(self, source: EventSource) -> None: ...
+
+    def pause(self, source: EventSource) -> int: ...
+
+    def resume(self, source: EventSource) -> int: ...
+
+    def change_setting(self, command: Command) -> int: ...
+
+    def set_telemetry(self, interval: int) -> int: ...
+
+    def clear_fault(self) -> int: ...
+
+    def after_change(self) -> None: ...
 
 
 class ConnectionRefused(Exception):
@@ -39,7 +71,7 @@ class ConnectionRefused(Exception):
 class ControlPoint:
     """The GATT server of one pair of boots, as a link sees it."""
 
-    def __init__(self, device: SimulatedBoots) -> None:
+    def __init__(self, device: Firmware) -> None:
         self._device = device
         self.central: str | None = None
         #: Frames to the host leave through here (set by the link while connected).

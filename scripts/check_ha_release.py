@@ -4,9 +4,13 @@ Run: ``uv run --frozen python scripts/check_ha_release.py`` (CI runs it after th
 
 It makes a separate virtual environment (Python 3.14, in a temporary directory) with
 ``homeassistant==RELEASE`` and the requirements of the integrations that this Home
-Assistant sets up (its defaults and our config's), starts a real ``hass`` with a
-throw-away configuration, this integration and the demo's virtual proxy with two
-simulated pairs of boots, then over the REST API:
+Assistant sets up (its defaults and our config's), resolved under the release's own
+``package_constraints.txt`` (the versions its users get; it fails when an installed
+package differs from a pin). In that venv it runs the Marketplace's own code over the
+repository (``scripts/marketplace_layout.py``) and checks that repairs issues are tied to
+their config entry where the release takes ``config_entry_id``. Then it starts a real
+``hass`` with a throw-away configuration, this integration and the demo's virtual proxy
+with two simulated pairs of boots, and over the REST API:
 
 1. onboards a user and gets a token;
 2. checks the brand icon is served from ``custom_components/presso_boots/brand``;
@@ -101,6 +105,11 @@ while todo:
     requirements += data.get("requirements", [])
 print(json.dumps(sorted(set(requirements))))
 """
+CONSTRAINTS_SCRIPT = """
+from pathlib import Path
+import homeassistant
+print((Path(homeassistant.__file__).parent / "package_constraints.txt").read_text())
+"""
 END_MARKER = "check_ha_release: end of the checks"
 ERROR_LINE = re.compile(r"^\S+ \S+ (ERROR|CRITICAL) |Traceback \(most recent call last\)")
 DEPRECATION = re.compile(
@@ -125,24 +134,95 @@ def manifest_dependencies() -> list[str]:
     return found
 
 
+def _name(requirement: str) -> str:
+    return re.sub(r"[-_.]+", "-", re.split(r"[=<>!~;\[ ]", requirement, maxsplit=1)[0]).lower()
+
+
+def release_constraints(python: Path, directory: Path) -> tuple[Path, dict[str, str]]:
+    """The release's package_constraints.txt (what its users get), as a uv constraints file,
+    with OVERRIDES for the pins that do not install on Python 3.14; and its exact pins."""
+    text = subprocess.run(
+        [str(python), "-c", CONSTRAINTS_SCRIPT], check=True, capture_output=True, text=True
+    ).stdout
+    lines, pins = [], {}
+    for original in text.splitlines():
+        name = _name(original.strip()) if original.strip() and not original.startswith("#") else ""
+        line = OVERRIDES.get(name, original)
+        lines.append(line)
+        if (match := re.match(r"^([A-Za-z0-9_.\-\[\]]+)==([^\s;#]+)$", line.strip())) is not None:
+            pins[_name(match[1])] = match[2]
+    path = directory / "constraints.txt"
+    path.write_text("\n".join(lines) + "\n")
+    return path, pins
+
+
+def check_pins(uv: str, python: Path, pins: dict[str, str]) -> None:
+    """Every installed package that the release pins has the release's version."""
+    listed = subprocess.run(
+        [uv, "pip", "list", "--python", str(python), "--format", "json"],
+        check=True, capture_output=True, text=True,
+    ).stdout  # fmt: skip
+    installed = {_name(p["name"]): p["version"] for p in json.loads(listed)}
+    drift = {n: (installed[n], v) for n, v in pins.items() if n in installed and installed[n] != v}
+    if drift:
+        raise SystemExit(
+            f"installed versions are not the release's pins (installed, pinned): {drift}"
+        )
+    on_pins = sum(name in installed for name in pins)
+    log(f"{on_pins} installed packages on the release's package_constraints.txt pins")
+
+
 def make_venv(directory: Path, release: str) -> Path:
-    """A Python 3.14 venv with the release and what the integrations it sets up import."""
+    """A Python 3.14 venv with the release and what the integrations it sets up import,
+    at the versions the release's package_constraints.txt pins."""
     uv = shutil.which("uv") or sys.exit("uv is needed (https://docs.astral.sh/uv/)")
     run(uv, "venv", "--quiet", "--python", "python3.14", str(directory))
     python = directory / "bin" / "python"
     run(uv, "pip", "install", "--quiet", "--python", str(python), f"homeassistant=={release}")
+    constraints, pins = release_constraints(python, directory.parent)
     found = subprocess.run(
         [str(python), "-c", REQUIREMENTS_SCRIPT, *CONFIGURED, *manifest_dependencies()],
         check=True, capture_output=True, text=True,
     ).stdout  # fmt: skip
-    pins = [
+    requirements = [
         OVERRIDES.get(re.split(r"[=<>!~\[ ]", pin, maxsplit=1)[0], pin) for pin in json.loads(found)
     ]
     # One resolution with the release pinned, so nothing replaces its own dependencies.
     run(
-        uv, "pip", "install", "--quiet", "--python", str(python), f"homeassistant=={release}", *pins
-    )
+        uv, "pip", "install", "--quiet", "--python", str(python), "--constraint", str(constraints),
+        f"homeassistant=={release}", *requirements,
+    )  # fmt: skip
+    check_pins(uv, python, pins)
     return python
+
+
+# Run in the release's venv: the Marketplace's own code over the repository, and our
+# feature detection of repairs issues tied to a config entry (2026.11).
+API_SCRIPT = """
+import inspect, sys
+sys.path.insert(0, sys.argv[1])
+from homeassistant.helpers import issue_registry as ir
+from custom_components.presso_boots import repairs
+from scripts.marketplace_layout import problems
+takes = "config_entry_id" in inspect.signature(ir.async_create_issue).parameters
+print(f"issues take config_entry_id: {takes}, ours pass it: {repairs.ISSUES_TAKE_CONFIG_ENTRY}")
+if takes != repairs.ISSUES_TAKE_CONFIG_ENTRY:
+    sys.exit("presso_boots does not tie repairs issues to their entry on this release")
+found = problems()
+print("the Marketplace reads the repository" if not found else "\\n".join(found))
+sys.exit(1 if found else 0)
+"""
+
+
+def release_api(python: Path) -> None:
+    """The release's API as we use it, outside a running Home Assistant."""
+    result = subprocess.run(
+        [str(python), "-c", API_SCRIPT, str(ROOT)], capture_output=True, text=True, check=False
+    )
+    for line in (result.stdout + result.stderr).splitlines():
+        log(line)
+    if result.returncode:
+        raise SystemExit("check_ha_release: the release's API check failed")
 
 
 def prepare(config: Path) -> None:
@@ -199,27 +279,40 @@ class Api:
     ) -> Any:
         status, raw, _ = self.request(method, path, body, form)
         if status >= 400:
-            raise SystemExit(f"{method} {path} -> HTTP {status}: {raw[:500]!r}")
+            raise HttpError(f"{method} {path} -> HTTP {status}: {raw[:500]!r}")
         return json.loads(raw or b"null")
 
 
+class HttpError(SystemExit):
+    """An HTTP error answer: ends the check, unless a wait is still before its deadline."""
+
+
 def wait_for(what: str, check: Callable[[], Any], seconds: float) -> Any:
+    """Ask until ``check`` answers truthy; a not-yet answer is asked again until the deadline.
+
+    Not yet: a falsy result, an HTTP error (a 404 while an automation or entity is still
+    being set up) or a connection that is refused or times out. Anything else (Home
+    Assistant exited, say) ends the wait at once.
+    """
     end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        if result := check():
-            return result
+    last = "no answer"
+    while True:
+        try:
+            if result := check():
+                return result
+            last = f"the last answer was {result!r}"
+        except (HttpError, urllib.error.URLError, ConnectionError, TimeoutError) as err:
+            last = f"the last answer was {err}"
+        if time.monotonic() >= end:
+            raise SystemExit(f"timed out after {seconds:.0f} s waiting for {what}: {last}")
         time.sleep(0.5)
-    raise SystemExit(f"timed out waiting for {what}")
 
 
 def wait_until_up(api: Api, hass: subprocess.Popen[bytes], seconds: float = 240) -> None:
     def up() -> bool:
         if hass.poll() is not None:
             raise SystemExit(f"Home Assistant exited with {hass.returncode}")
-        try:
-            return api.request("GET", "/api/onboarding")[0] == 200
-        except urllib.error.URLError, ConnectionError, TimeoutError:
-            return False
+        return api.request("GET", "/api/onboarding")[0] == 200
 
     wait_for("Home Assistant to answer", up, seconds)
 
@@ -429,6 +522,7 @@ def main() -> None:
         ensure_system_packages("check_ha_release")
         python = make_venv(work / "venv", args.release)
         log(f"homeassistant=={args.release} installed in {time.monotonic() - started:.0f} s")
+        release_api(python)
         config = work / "config"
         prepare(config)
         port = free_port()

@@ -2,6 +2,12 @@
 
 Run: ``uv run --frozen python scripts/demo.py`` and open the address it prints.
 Ctrl+C stops Home Assistant cleanly and leaves nothing behind but ``.demo/``.
+
+A third pair of boots is heard only by a local Bluetooth adapter: an emulated
+bluetoothd (``python -m presso_sim.bluez``) on a private D-Bus system bus
+(Debian's ``dbus-daemon``), which Home Assistant finds through
+``DBUS_SYSTEM_BUS_ADDRESS``, as it finds BlueZ on a Raspberry Pi. Nothing in Home
+Assistant is patched for it; the bus stops with the demo.
 """
 
 from __future__ import annotations
@@ -25,6 +31,8 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 if __package__ in (None, ""):  # run as a file: the repository root makes `scripts` importable
     sys.path.insert(0, str(ROOT))
+from presso_sim.bluez.__main__ import ADAPTER_ADDRESS  # noqa: E402
+from presso_sim.bluez.bus import ADDRESS_VARIABLE, PrivateSystemBus  # noqa: E402
 from scripts.system_packages import ensure_system_packages  # noqa: E402
 
 USERNAME = "demo"
@@ -56,6 +64,8 @@ logger:
   default: warning
   logs:
     custom_components.presso_boots: info
+    # the emulated bluetoothd has no bluetoothctl beside it: bleak assumes BlueZ 5.55+
+    bleak.backends.bluezdbus.version: error
 """
 
 #: Onboarding's location step would add a weather service, a radio browser, a
@@ -153,11 +163,39 @@ def wait_until_up(base: str, hass: subprocess.Popen[bytes], seconds: float = 180
     raise SystemExit("Home Assistant did not start in time")
 
 
-def onboard(base: str, password: str) -> None:
-    """Create the demo user, the one onboarding step left (see ONBOARDING)."""
-    _post(f"{base}/api/onboarding/users", {
+def onboard(base: str, password: str) -> str:
+    """Create the demo user, the one onboarding step left (see ONBOARDING); an access token."""
+    reply = _post(f"{base}/api/onboarding/users", {
         "client_id": f"{base}/", "name": "Demo", "username": USERNAME, "password": password, "language": "en",
     })  # fmt: skip
+    tokens = _post(f"{base}/auth/token", {
+        "grant_type": "authorization_code", "code": reply["auth_code"], "client_id": f"{base}/",
+    }, form=True)  # fmt: skip
+    return str(tokens["access_token"])
+
+
+def _get(url: str, token: str) -> list[dict[str, Any]]:
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read())  # type: ignore[no-any-return]
+
+
+def add_adapter(base: str, token: str, address: str, seconds: float = 60) -> None:
+    """Add the local adapter as a user does (Add integration -> Bluetooth -> Submit).
+
+    Home Assistant adds it by itself if it discovers it before onboarding is done;
+    either way it is configured when this returns.
+    """
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        entries = _get(f"{base}/api/config/config_entries/entry?domain=bluetooth", token)
+        if any(address in entry["title"] for entry in entries):  # "<maker> <model> (<address>)"
+            return
+        flow = _post(f"{base}/api/config/config_entries/flow", {"handler": "bluetooth"}, token)
+        if flow.get("type") == "form":
+            _post(f"{base}/api/config/config_entries/flow/{flow['flow_id']}", {}, token)
+        time.sleep(0.5)
+    raise SystemExit("Home Assistant did not find the local Bluetooth adapter")
 
 
 def wait_for_discovery(base: str, seconds: float = 120) -> None:
@@ -181,7 +219,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8123)
     parser.add_argument("--config", type=Path, default=ROOT / ".demo" / "config")
     args = parser.parse_args()
-    ensure_system_packages("demo")
+    ensure_system_packages("demo", bluez=True)
     pin = f"{secrets.randbelow(10**6):06d}"
     prepare(args.config)
     password = secrets.token_urlsafe(9)
@@ -193,6 +231,23 @@ def main() -> None:
         "PRESSO_DEMO_PIN": pin,
         "SETUP_PORT": str(args.port),
     }
+    bus = PrivateSystemBus()
+    env[ADDRESS_VARIABLE] = bus.start()
+    try:
+        # bluetoothd runs before Home Assistant, which enumerates adapters as it starts
+        bluetoothd = start_bluetoothd(env)
+        try:
+            run_home_assistant(args, env, password, pin)
+        finally:
+            stop(bluetoothd)
+    finally:
+        bus.stop()
+
+
+def run_home_assistant(
+    args: argparse.Namespace, env: dict[str, str], password: str, pin: str
+) -> None:
+    """Home Assistant until Ctrl+C (or SIGTERM), then stopped cleanly."""
     hass = subprocess.Popen(
         [sys.executable, "-m", "homeassistant", "--config", str(args.config), "--skip-pip"],
         env=env, cwd=args.config,
@@ -202,14 +257,16 @@ def main() -> None:
     signal.signal(signal.SIGTERM, _stop_requested)
     try:
         wait_until_up(base, hass)
-        onboard(base, password)
+        add_adapter(base, onboard(base, password), ADAPTER_ADDRESS)
         wait_for_discovery(base)
         print(
             f"\nPresso demo is ready: open {base}\n"
             f"  log in as: {USERNAME} / {password}\n"
-            f"  Settings -> Devices & services shows two discovered boots:\n"
+            f"  Settings -> Devices & services shows three discovered boots:\n"
             f"    Presso D005 (Duo 5, no PIN) and Presso E008 (Pro 8, PIN {pin}),\n"
-            f"  heard through two emulated ESPHome proxies (Living Room, Bedroom).\n"
+            f"  heard through two emulated ESPHome proxies (Living Room, Bedroom),\n"
+            f"  and Presso 6004 (Go 4), heard only by the local adapter (an emulated bluetoothd):\n"
+            f"  Settings -> Bluetooth shows the adapter and the two proxies.\n"
             f"  Once they are added, the 'Leg boots' dashboard in the sidebar shows their cards\n"
             f"  (editable: pencil, top right); the project's blueprints are installed.\n"
             f"  A tab opened before this message shows 'Configuration error' for the cards:\n"
@@ -224,19 +281,32 @@ def main() -> None:
         stop(hass)
 
 
+def start_bluetoothd(env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """The emulated bluetoothd with the adapter's boots; returns once it owns ``org.bluez``."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "presso_sim.bluez"],
+        env={**env, "PYTHONPATH": str(ROOT)}, cwd=ROOT, stdout=subprocess.PIPE,
+    )  # fmt: skip
+    assert process.stdout is not None
+    line = process.stdout.readline()  # it prints one line once it serves
+    if not line:
+        raise SystemExit(f"the emulated bluetoothd exited with {process.wait()}")
+    return process
+
+
 def _stop_requested(signum: int, _frame: object) -> None:
     raise KeyboardInterrupt(signal.Signals(signum).name)
 
 
-def stop(hass: subprocess.Popen[bytes]) -> None:
-    """Stop Home Assistant within 30 s (it saves its state first), then make sure."""
-    if hass.poll() is None:
-        hass.send_signal(signal.SIGTERM)
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """Stop Home Assistant (or bluetoothd) within 30 s (it saves its state first), then make sure."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
         try:
-            hass.wait(timeout=25)
+            process.wait(timeout=25)
         except subprocess.TimeoutExpired:
-            hass.kill()
-            hass.wait()
+            process.kill()
+            process.wait()
 
 
 if __name__ == "__main__":

@@ -22,12 +22,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 
 from custom_components.presso_boots.const import FAULT_KEYS, PROGRAM_KEYS
 from custom_components.presso_boots.presso_ble import SessionState
-from custom_components.presso_boots.presso_ble.const import CommandType
+from custom_components.presso_boots.presso_ble.const import AdvertisementFlag, CommandType
 from custom_components.presso_boots.presso_ble.messages import (
     Command,
     Pause,
@@ -39,6 +40,7 @@ from custom_components.presso_boots.presso_ble.messages import (
 )
 from presso_sim import SimRadio, SimulatedBoots
 from presso_sim.esphome_proxy import ESPHomeProxy
+from presso_sim.spoofer import Spoofer
 
 from .esphome import ESPHomeProxies
 from .harness import Boots
@@ -52,6 +54,7 @@ KINDS = (
     "slots exhausted",
     "entry reload",
     "Home Assistant restart",
+    "spoofed advertisements",
 )
 #: Seconds from the first advertisement after a fault within which the entities must match.
 CONSISTENT_WITHIN = 5
@@ -339,7 +342,7 @@ class Day:
             info = bluetooth.async_last_service_info(self.hass, pair.device.address, False)
             heard = f"last heard via {info.source} at {info.time:.0f}" if info else "never heard"
             link = "not loaded"
-            if hasattr(pair.boots.entry, "runtime_data"):
+            if pair.boots.entry is not None and pair.boots.entry.state is ConfigEntryState.LOADED:
                 coordinator = pair.boots.coordinator
                 link = f"radio {coordinator.presence.heard}, connected {coordinator.connected}"
             seen.append(f"{pair.slug}: {heard}, {link}, central {pair.device.central}")
@@ -572,6 +575,22 @@ class Day:
             await self.complete(entries.async_setup(entry_id), "presso setup")
         self.restarting = False
 
+    async def spoofed_advertisements(self) -> None:
+        """Someone nearby sends forged advertisements under a pair's address for 10 to 60 s:
+        any flags, the change counter ahead, values outside the boots' envelope."""
+        pair = self._target()
+        spoofer = Spoofer(pair.device)
+        for _ in range(round(self.rng.uniform(10, 60))):
+            spoofer.forge(
+                flags=AdvertisementFlag(self.rng.randrange(0x80)),
+                battery=self.rng.randrange(256),
+                target_pressure=self.rng.randrange(256),
+                remaining_seconds=self.rng.randrange(0x10000),
+            )
+            for proxy in pair.proxies:
+                proxy.advertise(spoofer)
+            await self.step(1.0)
+
 
 def _subscribed(proxy: ESPHomeProxy) -> Callable[[], bool]:
     return lambda: any(session.raw_advertisements for session in proxy.sessions)
@@ -586,4 +605,5 @@ FAULTS: dict[str, Callable[[Day], Awaitable[None]]] = {
     "slots exhausted": Day.slots_exhausted,
     "entry reload": Day.entry_reload,
     "Home Assistant restart": Day.ha_restart,
+    "spoofed advertisements": Day.spoofed_advertisements,
 }

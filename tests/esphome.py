@@ -6,9 +6,9 @@ Fixtures (loaded for every test module through ``pytest_plugins`` in conftest):
   starts an emulated proxy on the test's radio, adds and sets up its ``esphome``
   config entry and returns once its scanner is registered.
 - ``esphome_proxy``: one started proxy with 3 slots hearing every device.
-- ``any_proxy``: parametrised over the virtual proxy and the ESPHome proxy, for
-  tests that should hold on both paths (``Boots`` from ``harness.py`` works with
-  either).
+- ``any_proxy``: parametrised over the virtual proxy, the ESPHome proxy and a local
+  BlueZ adapter (``local_adapter`` from ``tests/bluez.py``), for tests that should
+  hold on every path (``Boots`` from ``harness.py`` works with each).
 
 ``barrier(hass, *proxies)`` waits until everything sent so far has been handled
 on both sides: a ping round trip through each API, then Home Assistant's tasks.
@@ -26,6 +26,7 @@ from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from presso_sim import SimRadio
+from presso_sim.bluez import EmulatedBluetoothd
 from presso_sim.esphome_proxy import ESPHomeProxy
 from presso_sim.proxy import VirtualProxy
 
@@ -113,11 +114,16 @@ async def esphome_proxy(esphome_proxies: ESPHomeProxies) -> ESPHomeProxy:
     return await esphome_proxies.start()
 
 
-@pytest.fixture(params=["virtual", "esphome"])
+#: The fixture behind each path of ``any_proxy``.
+PATHS = {"virtual": "proxy", "esphome": "esphome_proxy", "bluez": "local_adapter"}
+
+
+@pytest.fixture(params=list(PATHS))
 def any_proxy(
     request: pytest.FixtureRequest,
-) -> VirtualProxy | ESPHomeProxy:
-    """The virtual proxy, then the emulated ESPHome proxy: a test run on both paths."""
-    name = "proxy" if request.param == "virtual" else "esphome_proxy"
-    proxy: VirtualProxy | ESPHomeProxy = request.getfixturevalue(name)
+) -> VirtualProxy | ESPHomeProxy | EmulatedBluetoothd:
+    """The virtual proxy, the emulated ESPHome proxy, then a local BlueZ adapter: one test, three paths."""
+    proxy: VirtualProxy | ESPHomeProxy | EmulatedBluetoothd = request.getfixturevalue(
+        PATHS[request.param]
+    )
     return proxy

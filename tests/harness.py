@@ -18,6 +18,7 @@ from custom_components.presso_boots.const import (
 from custom_components.presso_boots.coordinator import PressoCoordinator
 from custom_components.presso_boots.data import info_to_dict
 from presso_sim import LinkFaults, SimulatedBoots
+from presso_sim.bluez import EmulatedBluetoothd
 from presso_sim.esphome_proxy import ESPHomeProxy
 from presso_sim.proxy import VirtualProxy
 
@@ -29,7 +30,10 @@ class Boots:
     """One simulated pair of boots seen by Home Assistant through a proxy."""
 
     def __init__(
-        self, hass: HomeAssistant, proxy: VirtualProxy | ESPHomeProxy, device: SimulatedBoots
+        self,
+        hass: HomeAssistant,
+        proxy: VirtualProxy | ESPHomeProxy | EmulatedBluetoothd,
+        device: SimulatedBoots,
     ) -> None:
         self.hass = hass
         self.proxy = proxy
@@ -76,7 +80,7 @@ class Boots:
 
     async def handed_over(self) -> None:
         """Wait until what the proxy passed on reached Home Assistant (ESPHome: an API ping)."""
-        if isinstance(self.proxy, ESPHomeProxy):
+        if isinstance(self.proxy, ESPHomeProxy | EmulatedBluetoothd):
             await self.proxy.ping()
 
     async def run(self, seconds: float, step: float = 1.0, *, block: bool = True) -> None:

@@ -7,18 +7,25 @@ counted on its word, and the PIN's proof goes to nobody beyond the guard's budge
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
+from homeassistant.components import conversation
+from homeassistant.components.homeassistant.exposed_entities import async_expose_entity
 from homeassistant.core import Context, HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, Unauthorized
 from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers import intent
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import MockUser, async_fire_time_changed
 
 from custom_components.presso_boots.connection import STATUS_SILENCE
 from custom_components.presso_boots.const import CONF_STOP_PENDING, DOMAIN
+from custom_components.presso_boots.intent import INTENT_STOP
 from custom_components.presso_boots.presso_ble import SessionState
 from custom_components.presso_boots.presso_ble.const import AdvertisementFlag
 from custom_components.presso_boots.presso_ble.guard import AUTH_BURST
@@ -55,6 +62,13 @@ def entity(hass: HomeAssistant, boots: Boots, platform: str, key: str) -> str:
     )
     assert entity_id is not None, key
     return entity_id
+
+
+async def _until(condition: Callable[[], bool], seconds: float = 5.0) -> None:
+    """Let Home Assistant's background work run until ``condition`` holds."""
+    async with asyncio.timeout(seconds):
+        while not condition():  # noqa: ASYNC110 (polls state the test does not own)
+            await asyncio.sleep(0.01)
 
 
 async def forge(boots: Boots, spoofer: Spoofer, **fields: object) -> None:
@@ -102,6 +116,33 @@ async def test_a_forged_idle_advertisement_does_not_cancel_a_pending_stop(
     duo.faults.out_of_range = False
     await duo.run(1)
     await hass.async_block_till_done(wait_background_tasks=True)  # the stop's backoff
+    assert executed.count(Stop) == 1
+    assert duo.device.state in (SessionState.FINISHING, SessionState.IDLE)
+    assert duo.entry.data.get(CONF_STOP_PENDING) is None
+
+
+@pytest.mark.parametrize("any_proxy", ["virtual"], indirect=True)
+async def test_a_forged_idle_advertisement_does_not_end_the_stop_of_a_session_seen_only_on_air(
+    hass: HomeAssistant, duo: Boots
+) -> None:
+    """Point 1 for a session started on the buttons that Home Assistant could not reach yet."""
+    executed = Executed(duo.device)
+    spoofer = Spoofer(duo.device)
+    duo.faults.out_of_range = True
+    duo.device.press_button("start")
+    await duo.run(2)
+    assert duo.state(SWITCH) == "on"  # from the advertisements
+    with pytest.raises(HomeAssistantError) as err:
+        await switch(hass, "turn_off")
+    assert err.value.translation_key == "stop_pending"
+    await forge(duo, spoofer, flags=IDLE, remaining_seconds=0)
+    assert duo.state(SWITCH) == "off"  # shown: advertisements fill in between links
+    assert duo.entry is not None
+    assert duo.entry.data.get(CONF_STOP_PENDING) is True  # but they do not end the stop
+    duo.faults.out_of_range = False
+    # the retry's backoff runs out on Home Assistant's clock; then it runs to the end
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=61))
+    await hass.async_block_till_done(wait_background_tasks=True)
     assert executed.count(Stop) == 1
     assert duo.device.state in (SessionState.FINISHING, SessionState.IDLE)
     assert duo.entry.data.get(CONF_STOP_PENDING) is None
@@ -218,31 +259,41 @@ async def test_a_peer_at_the_boots_address_gets_no_proof_of_the_pin(
     await pro.coordinator.link.async_close()
 
 
-async def test_proofs_of_the_pin_are_rate_limited(hass: HomeAssistant, proxy: VirtualProxy) -> None:
-    """Point 5: a peer that keeps dropping the link collects a handful of proofs, not more."""
+async def test_proofs_nobody_asked_for_are_rate_limited(
+    hass: HomeAssistant, proxy: VirtualProxy
+) -> None:
+    """Point 5: a peer that keeps dropping the link during Home Assistant's own session
+    collects a handful of proofs, not one per drop; a user's command is not held back."""
     pro = Boots(hass, proxy, SimulatedBoots(PRO, 3, pin="123456"))
     await pro.add_entry(pin="123456")
     await pro.advertise()
-    impostor = Impostor(pro.device, serial="PB000001")
+    await switch(hass, "turn_on", "switch.presso_e008")  # Home Assistant's own session
+    impostor = Impostor(pro.device, serial="PB000001")  # the serial, read from the air
+    impostor.press_button("start")  # it claims a session too, so the link is followed
+    proxy.radio.drop_link(PRO)
     proxy.radio.devices[PRO] = impostor
-    refused = None
-    for value in range(40, 40 + 5 * (AUTH_BURST + 3), 5):
-        try:
-            await hass.services.async_call(
-                "number",
-                "set_value",
-                {"entity_id": "number.presso_e008_pressure", "value": value},
-                blocking=True,
+    link = pro.coordinator.link
+    limited = False
+    for _ in range(2 * AUTH_BURST):  # each drop: the follow reconnects, proving the PIN
+        proofs = len(impostor.proofs)
+        await _until(
+            lambda: (
+                len(impostor.proofs) > proofs  # noqa: B023
+                or link.last_error == "AuthRateLimitedError"
             )
-        except HomeAssistantError as err:
-            refused = err
+        )
+        if limited := link.last_error == "AuthRateLimitedError":
             break
         proxy.radio.drop_link(PRO)
-        await hass.async_block_till_done()
+    assert limited
     assert len(impostor.proofs) == AUTH_BURST
-    assert refused is not None
-    assert refused.translation_key == "auth_rate_limited"
-    assert "seconds" in (refused.translation_placeholders or {})
+    # the user asks for something: their command is not rationed
+    await hass.services.async_call(
+        "number", "set_value", {"entity_id": "number.presso_e008_pressure", "value": 45},
+        blocking=True,
+    )  # fmt: skip
+    assert len(impostor.proofs) == AUTH_BURST + 1
+    await pro.coordinator.link.async_close()
 
 
 async def test_a_read_only_user_cannot_start_the_boots_by_action(
@@ -251,7 +302,7 @@ async def test_a_read_only_user_cannot_start_the_boots_by_action(
     """Point 6: the boots' actions check control of the boots, as entity services do."""
     executed = Executed(duo.device)
     read_only = Context(user_id=hass_read_only_user.id)
-    for service in ("start_session", "pause_session", "resume_session"):
+    for service in ("start_session", "pause_session", "resume_session", "stop_session"):
         with pytest.raises(Unauthorized):
             await hass.services.async_call(
                 DOMAIN, service, {"device_id": duo.device_id}, blocking=True, context=read_only
@@ -268,6 +319,15 @@ async def test_a_read_only_user_cannot_start_the_boots_by_action(
     )
     assert answer is not None
     assert answer["allowed"] is True
+    status = await hass.services.async_call(
+        DOMAIN,
+        "session_status",
+        {"device_id": duo.device_id},
+        blocking=True,
+        return_response=True,
+        context=read_only,
+    )
+    assert status == {"active": False, "state": "idle", "minutes_left": None}
     await hass.services.async_call(
         DOMAIN,
         "start_session",
@@ -276,3 +336,29 @@ async def test_a_read_only_user_cannot_start_the_boots_by_action(
         context=Context(user_id=hass_admin_user.id),
     )
     assert executed.count(Start) == 1
+
+
+async def test_voice_checks_the_user_and_what_is_exposed(
+    hass: HomeAssistant, duo: Boots, hass_read_only_user: MockUser
+) -> None:
+    """Point 6: the stop intent (also reachable over /api/intent/handle) checks the user,
+    and boots not exposed to the assistant asking are not found."""
+    assert await async_setup_component(hass, "homeassistant", {})
+    assert await async_setup_component(hass, "intent", {})
+    await hass.async_block_till_done()
+    await switch(hass, "turn_on")
+    stop = INTENT_STOP
+    with pytest.raises(intent.IntentHandleError) as err:
+        await intent.async_handle(
+            hass, "test", stop, {}, context=Context(user_id=hass_read_only_user.id)
+        )
+    assert "not allowed" in str(err.value)
+    assert duo.device.state == SessionState.RUNNING
+    async_expose_entity(hass, conversation.DOMAIN, SWITCH, False)
+    with pytest.raises(intent.IntentHandleError) as err:
+        await intent.async_handle(hass, "test", stop, {}, assistant=conversation.DOMAIN)
+    assert "which leg boots" in str(err.value)
+    assert duo.device.state == SessionState.RUNNING
+    async_expose_entity(hass, conversation.DOMAIN, SWITCH, True)
+    await intent.async_handle(hass, "test", stop, {}, assistant=conversation.DOMAIN)
+    assert duo.device.state != SessionState.RUNNING

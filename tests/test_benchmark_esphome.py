@@ -175,3 +175,8 @@ async def test_cold_and_warm_commands_through_an_esp32_proxy(
     await duo.run(10)
     assert operations[0] <= 4, "the cold path without a PIN"
     assert operations[1] <= 5, "the cold path with a PIN"
+    # Issue 9's targets, on medians: cold without a PIN 4 x 50 ms + 10 ms over the connect,
+    # that is at most 4 GATT operations (above) and 10 ms outside them: the wall time inside
+    # an operation is the emulated ESP32's sleep, which overshoots on a loaded machine.
+    assert statistics.median(s.over_connect - s.in_operations for s in no_pin) <= 0.010
+    assert statistics.median(warm) <= 0.005

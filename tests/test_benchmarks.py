@@ -22,6 +22,8 @@ from .harness import PRO, Boots
 
 pytestmark = pytest.mark.benchmark
 LATENCY = 0.005
+ROUNDS = 5
+FRAMES = 300
 RESULTS: list[tuple[str, str]] = []
 
 
@@ -43,10 +45,27 @@ def _frames(n: int) -> list[bytes]:
     ]
 
 
+def spread(values: list[float], digits: int = 2) -> str:
+    """The median of rounds, with their range."""
+    return (
+        f"{statistics.median(values):.{digits}f} (median of {len(values)} rounds, "
+        f"{min(values):.{digits}f}-{max(values):.{digits}f})"
+    )
+
+
 async def test_command_overhead(hass: HomeAssistant, proxy: VirtualProxy) -> None:
+    """From the action to the boots' ack, minus the simulated link's 2 x 5 ms.
+
+    Targets (issue 5): median 3 ms, p99 10 ms, each the median over rounds of 50 commands.
+    They are asserted on the process CPU the command costs (the boots' own work, timed
+    inside their control point, taken out): on an idle machine that is the wall-clock
+    overhead, and unlike the wall clock it holds on a shared 2-core one. The wall clock is
+    printed beside it.
+    """
     boots = Boots(hass, proxy, SimulatedBoots(PRO, 3))
     await boots.add_entry(max_pressure=120)
     await boots.advertise()
+    device_cpu = _time_the_boots(boots)
     await hass.services.async_call(
         "number",
         "set_value",
@@ -54,22 +73,59 @@ async def test_command_overhead(hass: HomeAssistant, proxy: VirtualProxy) -> Non
         blocking=True,
     )
     boots.faults.latency = LATENCY
-    samples = []
-    for i in range(200):
-        start = time.perf_counter()
-        await hass.services.async_call(
-            "number",
-            "set_value",
-            {"entity_id": "number.presso_e008_pressure", "value": 60 + 5 * (i % 8)},
-            blocking=True,
-        )
-        samples.append((time.perf_counter() - start - 2 * LATENCY) * 1000)
-    samples.sort()
+    # Home Assistant runs without asyncio's debug mode (which records a stack for every
+    # callback scheduled): the test plugin's loop turns it on, the figure is taken without.
+    hass.loop.set_debug(False)
+    try:
+        wall: list[tuple[float, float]] = []
+        cpu: list[tuple[float, float]] = []
+        for _ in range(ROUNDS):
+            walls, cpus = [], []
+            for i in range(50):
+                device_cpu[0] = 0.0
+                start, start_cpu = time.perf_counter(), time.process_time()
+                await hass.services.async_call(
+                    "number",
+                    "set_value",
+                    {"entity_id": "number.presso_e008_pressure", "value": 60 + 5 * (i % 8)},
+                    blocking=True,
+                )
+                cpus.append((time.process_time() - start_cpu - device_cpu[0]) * 1000)
+                walls.append((time.perf_counter() - start - 2 * LATENCY) * 1000)
+            for samples, into in ((walls, wall), (cpus, cpu)):
+                samples.sort()
+                into.append((statistics.median(samples), samples[int(len(samples) * 0.99)]))
+    finally:
+        hass.loop.set_debug(True)  # as the test plugin left it, for the tests after
+    report(
+        "command overhead, CPU (action -> ack, the boots' own work taken out), median",
+        f"{spread([m for m, _ in cpu])} ms",
+    )
+    report("command overhead, CPU, p99", f"{spread([p for _, p in cpu])} ms")
     report(
         "command overhead, wall clock (action -> ack, minus 2 x 5 ms link), median",
-        f"{statistics.median(samples):.2f} ms",
+        f"{spread([m for m, _ in wall])} ms (moves with the machine's load)",
     )
-    report("command overhead, wall clock, p99", f"{samples[int(len(samples) * 0.99)]:.2f} ms")
+    report("command overhead, wall clock, p99", f"{spread([p for _, p in wall])} ms")
+    assert statistics.median(m for m, _ in cpu) <= 3
+    assert statistics.median(p for _, p in cpu) <= 10
+
+
+def _time_the_boots(boots: Boots) -> list[float]:
+    """Thread CPU the simulated boots spend on what they receive (real boots use their chip)."""
+    control_point = boots.device.link
+    spent = [0.0]
+    receive = control_point.receive
+
+    def timed_receive(data: bytes) -> None:
+        start = time.thread_time()
+        try:
+            receive(data)
+        finally:
+            spent[0] += time.thread_time() - start
+
+    control_point.receive = timed_receive  # type: ignore[method-assign]
+    return spent
 
 
 async def test_command_cpu_against_a_bare_service_call(
@@ -88,77 +144,119 @@ async def test_command_cpu_against_a_bare_service_call(
     boots = Boots(hass, proxy, SimulatedBoots(PRO, 3))
     await boots.add_entry(max_pressure=120)
     await boots.advertise()
-    control_point = boots.device.link
-    device_cpu = 0.0
-    receive = control_point.receive
-
-    def timed_receive(data: bytes) -> None:
-        nonlocal device_cpu
-        start = time.thread_time()
-        try:
-            receive(data)
-        finally:
-            device_cpu += time.thread_time() - start
-
-    control_point.receive = timed_receive  # type: ignore[method-assign]
+    device_cpu = _time_the_boots(boots)
     entity = "number.presso_e008_pressure"
     await hass.services.async_call(
         "number", "set_value", {"entity_id": entity, "value": 60}, blocking=True
     )
-    ours = bare = 0.0
-    for i in range(300):
-        device_cpu = 0.0
-        start = time.process_time()
-        await hass.services.async_call(
-            "number", "set_value", {"entity_id": entity, "value": 65 + 5 * (i % 8)}, blocking=True
-        )
-        ours += time.process_time() - start - device_cpu
-        start = time.process_time()
-        await hass.services.async_call(
-            "input_boolean", "turn_on", {"entity_id": "input_boolean.bare"}, blocking=True
-        )
-        bare += time.process_time() - start
-        await hass.services.async_call(
-            "input_boolean", "turn_off", {"entity_id": "input_boolean.bare"}, blocking=True
-        )
+    rounds: list[tuple[float, float]] = []
+    for _ in range(ROUNDS):  # each round alternates the two, command by command
+        ours = bare = 0.0
+        for i in range(60):
+            device_cpu[0] = 0.0
+            start = time.process_time()
+            await hass.services.async_call(
+                "number", "set_value", {"entity_id": entity, "value": 65 + 5 * (i % 8)},
+                blocking=True,
+            )  # fmt: skip
+            ours += time.process_time() - start - device_cpu[0]
+            start = time.process_time()
+            await hass.services.async_call(
+                "input_boolean", "turn_on", {"entity_id": "input_boolean.bare"}, blocking=True
+            )
+            bare += time.process_time() - start
+            await hass.services.async_call(
+                "input_boolean", "turn_off", {"entity_id": "input_boolean.bare"}, blocking=True
+            )
+        rounds.append((ours / 60, bare / 60))
+    ratios = [ours / bare for ours, bare in rounds]
     report(
         "command CPU ratio to a bare HA service call",
-        f"{ours / bare:.2f} ({ours / 300 * 1e6:.0f} us per command to the ack, "
-        f"{bare / 300 * 1e6:.0f} us per input_boolean.turn_on)",
+        f"{spread(ratios)} ({statistics.median(o for o, _ in rounds) * 1e6:.0f} us per command "
+        f"to the ack, {statistics.median(b for _, b in rounds) * 1e6:.0f} us per "
+        "input_boolean.turn_on)",
     )
-    assert ours / bare <= 5
+    assert statistics.median(ratios) <= 5
 
 
-async def test_telemetry_path(
-    hass: HomeAssistant, proxy: VirtualProxy, freezer: FrozenDateTimeFactory
+@pytest.mark.xfail(
+    strict=True,
+    reason="measured 2.1-2.3 against the 1.5 target once the chamber sensors are really "
+    "enabled (issue 23.2); the telemetry path's rewrite (issue 19) owns the fix: this "
+    "fails the run as soon as the target holds, so the mark goes then",
+)
+async def test_telemetry_path_with_chamber_sensors_enabled(
+    hass: HomeAssistant, proxy: VirtualProxy, freezer: FrozenDateTimeFactory, writes: list[str]
 ) -> None:
+    """Telemetry frames in, states written, with the 16 chamber sensors enabled.
+
+    The baseline parses the same frames and writes as many changed states, at the same
+    frames, as the integration did. Both sides are timed around their own work only (the
+    frame handed in, the states written), not around the harness's clock tick and wait
+    for an idle loop, which cost several times the work. Rounds alternate the two.
+    """
     boots = Boots(hass, proxy, SimulatedBoots(PRO, 3))
+    boots.enable_chamber_sensors()
     await boots.add_entry(max_pressure=120)
     await boots.advertise()
+    chambers = [f"sensor.presso_e008_{leg}_chamber_{n}" for leg in ("left", "right")
+                for n in range(1, 9)]  # fmt: skip
+    assert all(boots.state(entity) not in (None, "unavailable") for entity in chambers)
     await hass.services.async_call(
         "switch", "turn_on", {"entity_id": "switch.presso_e008"}, blocking=True
     )
-    frames = _frames(3000)
+    frames = _frames(FRAMES)
     client = boots.coordinator.client
-    start = time.process_time()
-    for frame in frames:
-        freezer.tick(1)
-        client._on_notify(0, bytearray(frame))
-        await hass.async_block_till_done()
-    ours = (time.process_time() - start) / len(frames)
-    stream = FrameReassembler()
-    start = time.process_time()
-    for i, frame in enumerate(frames):
-        freezer.tick(1)
-        (parsed,) = stream.feed(frame)
-        telemetry = Telemetry.from_bytes(parsed.payload)
-        if i % 15 == 0:  # the same publish cadence, writing only changed states
-            for k, value in enumerate(telemetry.pressures):
-                hass.states.async_set(f"sensor.bare_{k}", str(value))
-        await hass.async_block_till_done()
-    bare = (time.process_time() - start) / len(frames)
-    report("telemetry CPU per Pro 8 frame, bytes in -> states written", f"{ours * 1e6:.0f} us")
-    report("telemetry CPU ratio to bare parse + changed-state writes", f"{ours / bare:.2f}")
+    per_frame: list[int] = []
+
+    async def through_the_integration() -> float:
+        per_frame.clear()
+        spent = 0.0
+        for frame in frames:
+            before = len(writes)
+            freezer.tick(1)
+            start = time.thread_time()
+            client._on_notify(0, bytearray(frame))
+            spent += time.thread_time() - start
+            await hass.async_block_till_done()
+            per_frame.append(len(writes) - before)
+        return spent
+
+    async def bare(written: list[int]) -> float:
+        stream = FrameReassembler()
+        spent = 0.0
+        for i, frame in enumerate(frames):
+            freezer.tick(1)
+            start = time.thread_time()
+            (parsed,) = stream.feed(frame)
+            telemetry = Telemetry.from_bytes(parsed.payload)
+            for k in range(written[i]):  # as many changed states as the integration wrote
+                hass.states.async_set(f"sensor.bare_{k}", str(telemetry.pressures[k % 16] + i))
+            spent += time.thread_time() - start
+            await hass.async_block_till_done()
+        return spent
+
+    values_before = {entity: boots.state(entity) for entity in chambers}
+    await through_the_integration()  # warm-up; the write pattern the baseline repeats
+    assert {entity: boots.state(entity) for entity in chambers} != values_before
+    pattern = list(per_frame)
+    rounds = []
+    for _ in range(ROUNDS):
+        theirs = await bare(pattern)
+        ours = await through_the_integration()
+        assert per_frame == pattern  # the same work on both sides
+        rounds.append((ours, theirs))
+    ratios = [ours / theirs for ours, theirs in rounds]
+    report(
+        "telemetry CPU per Pro 8 frame with chamber sensors enabled, bytes in -> states written",
+        f"{statistics.median(o for o, _ in rounds) / FRAMES * 1e6:.0f} us "
+        f"({sum(pattern)} state writes per {FRAMES} frames; the harness's tick and wait not timed)",
+    )
+    report(
+        "telemetry CPU ratio to bare parse + the same state writes, chamber sensors enabled",
+        spread(ratios),
+    )
+    assert statistics.median(ratios) <= 1.5
 
 
 async def test_startup_and_memory(hass: HomeAssistant, proxy: VirtualProxy) -> None:

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import intent
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
+from homeassistant.util.yaml import load_yaml_dict
 from pytest_homeassistant_custom_component.common import async_fire_time_changed, async_mock_service
 
-from custom_components.presso_boots.const import DOMAIN
+from custom_components.presso_boots.const import DOMAIN, TRANSLATED_LANGUAGES
 from presso_sim import SimulatedBoots
 from presso_sim.proxy import VirtualProxy
 
@@ -121,3 +124,48 @@ async def test_assist_turns_the_boots_on_and_off_by_name(
     )
     await boots.run(5)
     assert boots.state("switch.presso_d005") == "off"
+
+
+def _actions(node: object) -> Iterator[dict[str, Any]]:
+    """Every step of a blueprint that calls an action, however deeply nested."""
+    if isinstance(node, dict):
+        if "action" in node:
+            yield node
+        for value in node.values():
+            yield from _actions(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _actions(item)
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["automation/presso_boots/voice_leg_session.yaml", "script/presso_boots/leg_session.yaml"],
+)
+def test_voice_and_script_act_through_the_device(path: str) -> None:
+    """The integration's actions on the chosen device: no entity ids guessed (users rename
+    entities), no toggles (a stop is a stop)."""
+    text = (BLUEPRINTS / path).read_text(encoding="utf-8")
+    assert "device_entities" not in text
+    assert "entity_id" not in text
+    blueprint = load_yaml_dict(BLUEPRINTS / path)
+    actions = list(_actions(blueprint))
+    assert actions
+    for step in actions:
+        assert step["action"].startswith(f"{DOMAIN}."), step
+        assert "device_id" in step["data"], step
+    if "voice" in path:
+        names = {step["action"] for step in actions}
+        assert f"{DOMAIN}.stop_session" in names
+        assert f"{DOMAIN}.start_session" in names
+
+
+def test_blueprint_input_names_in_four_languages() -> None:
+    """Blueprints have one name per input: it carries en, es, de and fr, in that order."""
+    paths = sorted(BLUEPRINTS.rglob("*.yaml"))
+    assert len(paths) == 5
+    for path in paths:
+        for key, spec in load_yaml_dict(path)["blueprint"]["input"].items():
+            words = spec["name"].split(" · ")
+            assert len(words) == len(TRANSLATED_LANGUAGES), (path.name, key)
+            assert len(set(words)) > 1 or key == "boots", (path.name, key)

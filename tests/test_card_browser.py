@@ -8,7 +8,6 @@ It saves the README's card screenshot to docs/images/card.png.
 from __future__ import annotations
 
 import json
-import os
 import re
 import time
 from typing import Any
@@ -26,6 +25,7 @@ from .test_demo_browser import (
     close_like_a_tab,
     demo,  # noqa: F401  (the fixture)
     new_page,
+    require_chromium,
 )
 
 pytestmark = pytest.mark.demo
@@ -42,7 +42,6 @@ def _wait(check: Any, seconds: float = 90) -> Any:
     raise AssertionError(f"not within {seconds} s")
 
 
-@pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed")
 def test_the_card_draws_and_drives_a_pro8(demo: dict[str, str]) -> None:  # noqa: F811
     from playwright.sync_api import sync_playwright
 
@@ -194,9 +193,9 @@ WEEK = [
 ]  # fmt: skip
 
 
-@pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed")
 def test_the_card_alone_in_spanish() -> None:
     """The card against a stand-in: texts, zones, limits, notices, refusals, redraws, keyboard."""
+    require_chromium()
     from playwright.sync_api import sync_playwright
 
     problems: list[str] = []

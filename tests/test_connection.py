@@ -15,11 +15,20 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
+from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
 from custom_components.presso_boots.presso_ble import SessionState
 from custom_components.presso_boots.presso_ble.const import CommandType
-from custom_components.presso_boots.presso_ble.messages import Auth, Command, Stop
+from custom_components.presso_boots.presso_ble.messages import (
+    Auth,
+    Command,
+    DeviceStatus,
+    Event,
+    Stop,
+    Telemetry,
+)
 from presso_sim import SimulatedBoots
+from presso_sim.bluez import EmulatedBluetoothd
 from presso_sim.esphome_proxy import ESPHomeProxy
 from presso_sim.proxy import VirtualProxy
 
@@ -93,6 +102,7 @@ async def test_session_holds_connection_then_releases(hass: HomeAssistant, duo: 
 
 async def test_reconnects_after_a_drop_mid_session(hass: HomeAssistant, duo: Boots) -> None:
     await hass.services.async_call(DOMAIN_SWITCH, "turn_on", {"entity_id": SWITCH}, blocking=True)
+    sent = _record_telemetry(duo)
     await duo.run(20)
     connects = duo.proxy.radio.connect_count
     duo.proxy.radio.drop_link(DUO)
@@ -104,17 +114,48 @@ async def test_reconnects_after_a_drop_mid_session(hass: HomeAssistant, duo: Boo
     await duo.run(15)
     assert duo.state(SWITCH) == "on"
     assert duo.state("sensor.presso_d005_session_state") == "running"
-    assert int(duo.state("sensor.presso_d005_left_chamber_1")) >= 0
+    chamber = duo.state("sensor.presso_d005_left_chamber_1")
+    assert chamber is not None
+    assert int(chamber) in {pressures[0] for pressures in sent}, "a pressure the boots sent"
+    assert any(pressures[0] for pressures in sent), "the chamber inflated"
 
 
 async def test_a_session_started_over_a_cold_link_gets_its_telemetry(
-    hass: HomeAssistant, duo: Boots
+    hass: HomeAssistant, duo: Boots, hass_ws_client: WebSocketGenerator
 ) -> None:
-    """START's answer and the STATUS saying "running" come in separate connection events."""
+    """START's answer and the STATUS saying "running" come in separate connection events;
+    the card's subscription then gets the chamber pressures the boots send."""
+    sent = _record_telemetry(duo)
+    client = await hass_ws_client(hass)
+    await client.send_json_auto_id({"type": "presso_boots/subscribe", "device_id": duo.device_id})
+    assert (await client.receive_json())["success"]
+    await client.receive_json()  # the state as it is
     duo.faults.connection_interval = 0.03
     await hass.services.async_call(DOMAIN_SWITCH, "turn_on", {"entity_id": SWITCH}, blocking=True)
     await duo.run(3)
     assert duo.device.telemetry_interval == 10  # chamber pressures every second: the card is live
+    assert sent, "the boots sent telemetry"
+    received: list[tuple[int, ...]] = []
+    while len(received) < len(sent):
+        message = await asyncio.wait_for(client.receive_json(), 5)
+        if message["event"]["pressures"]:
+            received.append(tuple(message["event"]["pressures"]))
+    assert received[-1] == sent[-1], "the card has the last pressures the boots sent"
+    assert any(any(pressures) for pressures in received), "and saw the chambers inflate"
+
+
+def _record_telemetry(boots: Boots) -> list[tuple[int, ...]]:
+    """The chamber pressures of every TELEMETRY the simulated boots send, in order."""
+    sent: list[tuple[int, ...]] = []
+    notify = boots.device._notify
+
+    def recording(message: DeviceStatus | Telemetry | Event) -> None:
+        if isinstance(message, Telemetry):
+            sent.append(tuple(message.pressures))
+        notify(message)
+
+    boots.device._notify = recording  # type: ignore[method-assign]
+    return sent
 
 
 async def test_session_started_on_the_buttons_is_followed(hass: HomeAssistant, duo: Boots) -> None:
@@ -157,8 +198,9 @@ async def test_out_of_range_is_reported(hass: HomeAssistant, duo: Boots) -> None
     duo.faults.out_of_range = True
     with pytest.raises(HomeAssistantError) as err:
         await _set_pressure(hass, 60)
-    # an ESPHome proxy still holds the last advertisement: the ESP tries and fails
-    expected = "cannot_connect" if isinstance(duo.proxy, ESPHomeProxy) else "not_found"
+    # an ESPHome proxy or bluetoothd still holds the last advertisement: it tries and fails
+    holds = isinstance(duo.proxy, ESPHomeProxy | EmulatedBluetoothd)
+    expected = "cannot_connect" if holds else "not_found"
     assert err.value.translation_key == expected
 
 
@@ -312,11 +354,42 @@ async def test_a_session_that_ends_while_the_link_is_down_still_fires_its_event(
     # the advertisements say the session is over; only the link may end it
     assert duo.state(SWITCH) == "on"
     duo.faults.out_of_range = False
-    await duo.run(2)
-    await hass.async_block_till_done(wait_background_tasks=True)  # the reconnect's backoff
+    await duo.run(70)  # the reconnect's backoff (at most 32 s by now) runs on the frozen clock
     event = hass.states.get("event.presso_d005_session")
     assert event is not None
     assert event.attributes["event_type"] == "finished"
+    assert event.attributes["duration"] == 5
+    assert duo.state(SWITCH) == "off"
+
+
+async def test_a_session_stopped_while_the_link_is_down_is_reported_stopped(
+    hass: HomeAssistant, duo: Boots, freezer: FrozenDateTimeFactory
+) -> None:
+    """Its twin above ends on its own; this one is stopped on the buttons mid-way, minutes
+    before its end: when the boots are next seen idle it is "stopped", not "finished"."""
+    duo.clock = freezer
+    await hass.services.async_call(DOMAIN_SWITCH, "turn_on", {"entity_id": SWITCH}, blocking=True)
+    await hass.services.async_call(
+        "number",
+        "set_value",
+        {"entity_id": "number.presso_d005_session_length", "value": 5},
+        blocking=True,
+    )
+    await duo.run(2 * 60)  # past the first third: a stop now is not "stopped early"
+    duo.faults.out_of_range = True
+    duo.proxy.radio.drop_link(DUO)
+    await duo.run(10)
+    duo.device.press_button("stop")  # 2 min 50 s before its end
+    await duo.run(20)
+    assert duo.device.state == SessionState.IDLE
+    # An advertisement saying "idle" this early is not taken on its word (the link
+    # decides): back in range, the link the integration keeps trying tells.
+    duo.faults.out_of_range = False
+    await duo.run(30)
+    event = hass.states.get("event.presso_d005_session")
+    assert event is not None
+    assert event.attributes["event_type"] == "stopped"
+    assert event.attributes["source"] == "unknown"  # nobody told us who stopped it
     assert event.attributes["duration"] == 5
     assert duo.state(SWITCH) == "off"
 

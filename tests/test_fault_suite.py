@@ -16,7 +16,7 @@ from custom_components.presso_boots.presso_ble import (
     PressoClient,
     SessionState,
 )
-from custom_components.presso_boots.presso_ble.messages import Command, Ping
+from custom_components.presso_boots.presso_ble.messages import Command, DeviceStatus, Ping
 from presso_sim import LinkFaults, SimRadio, SimulatedBoots
 from presso_sim.esphome_proxy import ESPHomeProxy
 from presso_sim.proxy import VirtualProxy
@@ -250,16 +250,29 @@ async def test_soak_24_simulated_hours_with_random_faults(direct_radio: SimRadio
         if block in (12, 24 * 6 - 1):
             gc.collect()
             objects.append(len(gc.get_objects()))
-    await client.disconnect()
-    device.causes.overheat = False
-    status_after = device.status()
     print(f"soak: {device.lifetime_sessions} sessions, {errors} handled errors, objects {objects}")
     assert device.lifetime_sessions > 10
-    assert status_after.state in (
-        SessionState.IDLE,
-        SessionState.FAULT,
-        SessionState.RUNNING,
-        SessionState.FINISHING,
-    )
+    # The statuses the client decoded through the faults describe real states and settings.
+    assert len(statuses) == 10
+    for status in statuses:
+        assert isinstance(status, DeviceStatus)
+        assert isinstance(status.state, SessionState), status
+        assert status.state is not SessionState.IDLE or status.remaining_seconds == 0, status
+        assert 0 <= status.change_counter < 256
+    # No stuck state: with the causes gone, whatever ran ends; a latched fault clears.
+    device.causes.overheat = False
+    for _ in range(60):
+        device.advance(60)
+        await asyncio.sleep(0)
+    if device.asleep:
+        device.press_button("power")
+    if not client.is_connected:
+        await client.connect()
+    if device.status().state is SessionState.FAULT:
+        await client.clear_fault()
+    final = await client.get_status()
+    assert final.state is SessionState.IDLE, final
+    assert final == device.status()  # what the client read is what the boots have
+    await client.disconnect()
     assert objects[1] - objects[0] < 2_000  # flat: a day of traffic does not pile up objects
     assert len(client.recent_frames) <= 32

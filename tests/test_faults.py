@@ -137,6 +137,26 @@ async def test_a_fault_repair_opened_while_the_boots_are_unloaded_says_so(
     assert result["description_placeholders"] == {"name": "Presso E008"}
 
 
+async def test_a_fault_issue_is_tied_to_the_entry_where_home_assistant_can(
+    hass: HomeAssistant, pro: Boots
+) -> None:
+    """2026.11 removes an issue with its entry and hides it while the entry is disabled;
+    2026.10 refuses the argument, so the issue is raised without it there."""
+    await _fault_in_a_session(hass, pro, pro.device.spike_pressure)
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, f"fault_{pro.entry_id}")
+    assert issue is not None
+    if repairs.ISSUES_TAKE_CONFIG_ENTRY:
+        assert getattr(issue, "config_entry_id", None) == pro.entry_id
+        await hass.config_entries.async_remove(pro.entry_id)
+        assert ir.async_get(hass).async_get_issue(DOMAIN, f"fault_{pro.entry_id}") is None
+        return
+    with pytest.raises(TypeError):
+        ir.async_create_issue(  # type: ignore[call-arg]
+            hass, DOMAIN, "probe", config_entry_id=pro.entry_id, is_fixable=False,
+            severity=ir.IssueSeverity.WARNING, translation_key="locked_out",
+        )  # fmt: skip
+
+
 async def test_a_fault_code_from_newer_firmware_is_still_a_fault(
     hass: HomeAssistant, pro: Boots
 ) -> None:

@@ -1,4 +1,4 @@
-"""What HACS's repository validation checks, offline.
+"""What HACS's repository validation checks, and what the Marketplace reads, offline.
 
 HACS (its ``validate`` checks and schemas) looks at: the repository structure (one
 integration under ``custom_components/``), ``manifest.json`` (codeowners, documentation,
@@ -8,6 +8,14 @@ a license, and an information file (README). GitHub-side checks (description,
 topics, issues enabled, not archived) are repository settings, not files.
 Home Assistant's brand rules (sizes, PNG) are checked here too: its brands view
 serves these files.
+
+Home Assistant 2026.11 ships HACS built in as the Marketplace
+(``homeassistant/components/marketplace``). Its rules, read from the 2026.11.0 wheel, are
+copied below for the release this suite pins; ``scripts/marketplace_layout.py`` runs the
+Marketplace's own code over the repository (the release check does, on 2026.11.0).
+
+The test environment runs the versions users get: the pinned Home Assistant's
+``package_constraints.txt`` (and its Bluetooth and ESPHome manifests) against ``uv.lock``.
 """
 
 from __future__ import annotations
@@ -18,12 +26,15 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+import homeassistant
+import pytest
 from awesomeversion import AwesomeVersion, AwesomeVersionStrategy
 from homeassistant.components.brands.const import ALLOWED_IMAGES
 from homeassistant.const import __version__ as HA_VERSION
 from PIL import Image
 
-from scripts.check_ha_release import RELEASE
+from scripts.check_ha_release import OVERRIDES, RELEASE
+from scripts.marketplace_layout import problems, tree
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "custom_components" / "presso_boots"
@@ -34,6 +45,22 @@ HACS_JSON_KEYS: dict[str, type] = {
     "hide_default_branch": bool, "homeassistant": str, "persistent_directory": str,
     "render_readme": bool, "zip_release": bool,
 }  # fmt: skip
+# The Marketplace's REPOSITORY_MANIFEST_VALUES (marketplace/utils/validate.py, 2026.11.0):
+# the hacs.json keys it reads and their types; it ignores any other key (render_readme
+# only matters to HACS on 2026.10, country to neither here).
+MARKETPLACE_HACS_JSON: dict[str, type] = {
+    "content_in_root": bool, "filename": str, "hacs": str, "hide_default_branch": bool,
+    "homeassistant": str, "name": str, "persistent_directory": str, "zip_release": bool,
+}  # fmt: skip
+# marketplace/utils/validate.py VALID_DOMAIN: the directory an install is written to.
+MARKETPLACE_DOMAIN = re.compile(r"^[a-z0-9_-]+$")
+# marketplace/repositories/integration.py LOADABLE_VERSION_STRATEGIES: without such a
+# version in manifest.json the Marketplace refuses the install (the loader would not load it).
+LOADABLE_VERSION_STRATEGIES = [
+    AwesomeVersionStrategy.CALVER, AwesomeVersionStrategy.SEMVER,
+    AwesomeVersionStrategy.SIMPLEVER, AwesomeVersionStrategy.BUILDVER,
+    AwesomeVersionStrategy.PEP440,
+]  # fmt: skip
 URL = re.compile(r"^https?://[^\s/$.?#].[^\s]*$")
 
 
@@ -138,3 +165,104 @@ def test_readme_is_the_information_file() -> None:
     readme = (ROOT / "README.md").read_text()
     assert readme.startswith("# Presso Boots")
     assert _json(ROOT / "hacs.json").get("render_readme") is True
+
+
+def test_marketplace_reads_hacs_json() -> None:
+    """The Marketplace takes name and the minimum Home Assistant from hacs.json; every key
+    it reads has its type (a wrong one is dropped with a warning)."""
+    hacs = _json(ROOT / "hacs.json")
+    read = {key: value for key, value in hacs.items() if key in MARKETPLACE_HACS_JSON}
+    assert {"name", "homeassistant"} <= set(read)
+    for key, value in read.items():
+        assert isinstance(value, MARKETPLACE_HACS_JSON[key]), key
+    assert AwesomeVersion(read["homeassistant"]).valid
+    assert set(hacs) - set(MARKETPLACE_HACS_JSON) <= {"render_readme"}  # HACS (2026.10) only
+    assert not read.get("content_in_root")
+    assert not read.get("zip_release")
+
+
+def test_marketplace_finds_the_integration_and_its_manifest() -> None:
+    """resolve_content: the first directory in the GitHub tree under custom_components/,
+    which must hold manifest.json; the domain names that directory; a loadable version."""
+    entries = tree()
+    directories = [path for path, kind in entries if kind == "tree"]
+    assert directories[0] == "custom_components/presso_boots"
+    assert ("custom_components/presso_boots/manifest.json", "blob") in entries
+    manifest = _json(PACKAGE / "manifest.json")
+    assert MARKETPLACE_DOMAIN.match(manifest["domain"])
+    assert manifest["domain"] == PACKAGE.name
+    AwesomeVersion(manifest["version"], ensure_strategy=LOADABLE_VERSION_STRATEGIES)
+    assert isinstance(manifest["config_flow"], bool)
+    assert all(isinstance(owner, str) for owner in manifest["codeowners"])
+    assert (ROOT / "README.md").is_file()  # the page the Marketplace shows
+
+
+@pytest.mark.skipif(
+    not (Path(homeassistant.__file__).parent / "components" / "marketplace").is_dir(),
+    reason="the Marketplace ships from Home Assistant 2026.11 (the release check runs this)",
+)
+def test_the_marketplace_code_accepts_the_repository() -> None:
+    assert problems() == []
+
+
+def _name(requirement: str) -> str:
+    return re.sub(r"[-_.]+", "-", re.split(r"[=<>!~;\[ ]", requirement, maxsplit=1)[0]).lower()
+
+
+def _pins(lines: list[str]) -> dict[str, str]:
+    found = {}
+    for line in lines:
+        if (match := re.match(r"^([A-Za-z0-9_.\-\[\]]+)==([^\s;#]+)", line.strip())) is not None:
+            found[_name(match[1])] = match[2]
+    return found
+
+
+def test_uv_lock_has_the_versions_of_the_pinned_home_assistant() -> None:
+    """Users run Home Assistant's pins: every locked package that the pinned release's
+    package_constraints.txt, or the manifest of an integration the suite sets up (bluetooth,
+    usb, esphome, assist_pipeline, conversation), pins has that version. Exceptions: the
+    pins without Python 3.14 wheels, which the release check overrides the same way."""
+    package = Path(homeassistant.__file__).parent
+    wanted = _pins((package / "package_constraints.txt").read_text().splitlines())
+    for domain in ("bluetooth", "usb", "esphome", "assist_pipeline", "conversation"):
+        manifest = _json(package / "components" / domain / "manifest.json")
+        wanted |= _pins(manifest["requirements"])
+    overridden = {name: _pins([pin])[name] for name, pin in OVERRIDES.items()}
+    locked = {
+        package["name"]: package["version"]
+        for package in tomllib.loads((ROOT / "uv.lock").read_text())["package"]
+        if "version" in package
+    }
+    drift = {
+        name: (locked[name], version)
+        for name, version in wanted.items()
+        if name in locked and locked[name] != overridden.get(name, version)
+    }
+    assert drift == {}, "uv.lock vs Home Assistant (locked, pinned): " + str(drift)
+    for name in ("bleak", "dbus-fast", "habluetooth", "bleak-retry-connector",
+                 "bluetooth-adapters", "aioesphomeapi", "bleak-esphome"):  # fmt: skip
+        assert name in wanted, name
+        assert name in locked, name
+
+
+def test_the_release_check_fails_on_a_deprecation_that_names_us() -> None:
+    """Lines as Home Assistant 2026.11 and Python write them: ours fail the check, another
+    integration's deprecation does not."""
+    from scripts.check_ha_release import problems as log_problems
+
+    ours = [
+        "2026-11-05 10:00:00.000 WARNING (MainThread) [homeassistant.helpers.frame] Detected "
+        "that custom integration 'presso_boots' calls _set_confirm_only, which is deprecated "
+        "and has no effect at custom_components/presso_boots/config_flow.py, line 92: "
+        "self._set_confirm_only(). This will stop working in Home Assistant 2026.12, please "
+        "report it to the author of the 'presso_boots' custom integration",
+        "/config/custom_components/presso_boots/repairs.py:40: DeprecationWarning: "
+        "an argument is deprecated",
+    ]
+    others = [
+        "2026-11-05 10:00:00.000 WARNING (MainThread) [homeassistant.helpers.frame] Detected "
+        "that custom integration 'other' uses a deprecated constant",
+        "2026-11-05 10:00:00.000 INFO (MainThread) [custom_components.presso_boots] "
+        "Presso D005 is online",
+    ]
+    assert log_problems("\n".join(ours + others)) == ours

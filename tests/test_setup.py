@@ -16,6 +16,11 @@ from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
+from custom_components.presso_boots.presso_ble.messages import (
+    DeviceStatus,
+    Event,
+    Telemetry,
+)
 from presso_sim import SimulatedBoots
 from presso_sim.proxy import VirtualProxy
 
@@ -48,16 +53,35 @@ async def test_turn_on_runs_a_session_and_idle_releases(
     boots.enable_chamber_sensors()
     await boots.add_entry()
     await boots.advertise()
+    sent: list[int] = []  # the left chamber 1 pressure of every telemetry the boots send
+    notify = boots.device._notify
+
+    def recording(message: DeviceStatus | Telemetry | Event) -> None:
+        if isinstance(message, Telemetry):
+            sent.append(message.pressures[0])
+        notify(message)
+
+    boots.device._notify = recording  # type: ignore[method-assign]
     await hass.services.async_call("switch", "turn_on", {"entity_id": SWITCH}, blocking=True)
     assert boots.device.state == 1
     assert boots.state(SWITCH) == "on"
     await boots.run(30)
     assert boots.device.central is not None
-    assert int(boots.state("sensor.presso_d005_left_chamber_1")) >= 0
+    assert max(sent) > 0, "the chambers inflated"
+    chamber = boots.state("sensor.presso_d005_left_chamber_1")
+    assert chamber is not None
+    assert int(chamber) in sent, "the sensor shows a pressure the boots sent"
     await hass.services.async_call("switch", "turn_off", {"entity_id": SWITCH}, blocking=True)
     await boots.run(5)
     assert boots.state(SWITCH) == "off"
     assert boots.state("sensor.presso_d005_session_state") == "idle"
+    held = boots.coordinator.connected  # held for the idle delay (30 s by default)
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=31))
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert held, "the link stays open for the idle delay"
+    assert not boots.coordinator.connected, "the idle delay let the link go"
+    assert not proxy.in_use, "and the proxy's slot with it"
+    assert boots.state(SWITCH) == "off"  # still known from the advertisements
     await hass.config_entries.async_unload(boots.entry_id)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Unpack, cast, override
 
 import probatio as vol
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import ATTR_DEVICE_ID, CONF_OPTIONS
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import config_validation as cv
@@ -44,7 +45,8 @@ class _BootsCondition(Condition):
         coordinators: list[Any] = [
             entry.runtime_data
             for device_id in self._device_ids
-            if (entry := entry_for_device(self._hass, device_id)) and hasattr(entry, "runtime_data")
+            if (entry := entry_for_device(self._hass, device_id))
+            and entry.state is ConfigEntryState.LOADED
         ]
         return bool(coordinators) and all(self._test(c) for c in coordinators)
 

@@ -109,7 +109,6 @@ class PressoConfigFlow(ConfigFlow, domain=DOMAIN):
             result, errors = await self._async_connect()
             if result is not None:
                 return result
-        self._set_confirm_only()
         adv = parse_manufacturer_data(self._discovery.manufacturer_data)
         model = MODEL_NAMES.get(adv.model_id, "Presso") if adv else "Presso"
         return self.async_show_form(

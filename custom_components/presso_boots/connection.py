@@ -13,7 +13,8 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -101,6 +102,8 @@ class BootsLink:
         self._pin_refused = False
         self._telemetry_on = False
         self._status_asked_at = 0.0
+        #: Commands under way (their retries included): the idle timer waits for them.
+        self._in_flight = 0
 
     # --- what the radio tells us ----------------------------------------------------
 
@@ -125,7 +128,7 @@ class BootsLink:
     # --- opening the link ------------------------------------------------------------
 
     async def async_ensure_connected(
-        self, *, authenticate: bool = True, stopping: bool = False
+        self, *, authenticate: bool = True, stopping: bool = False, rationed: bool = False
     ) -> None:
         """Open the link if it is not open; raise PressoError if it cannot be.
 
@@ -133,12 +136,14 @@ class BootsLink:
         slot on any proxy that hears the boots) are given before trying. A stop
         is tried even when an advertisement says another app holds the boots:
         advertisements can be forged, and a stop must never be talked out of trying.
-        ``authenticate=False`` (following a session started elsewhere) proves no PIN.
+        ``authenticate=False`` (following a session started elsewhere) proves no PIN;
+        ``rationed`` (following Home Assistant's own session) proves it from the guard's
+        budget, since nobody asked for that link just now.
         """
         async with self._lock:
             if self.client.is_connected:
                 if authenticate:
-                    await self.client.authenticate()
+                    await self.client.authenticate(rationed=rationed)
                 return
             if bluetooth.async_ble_device_from_address(self.hass, self.address, True) is None:
                 raise DeviceNotFoundError(f"{self.address} is asleep or out of range")
@@ -147,7 +152,7 @@ class BootsLink:
             if self._paths_full():
                 raise OutOfConnectionSlotsError(f"no free connection slot near {self.address}")
             try:
-                info = await self.client.connect(authenticate=authenticate)
+                info = await self.client.connect(authenticate=authenticate, rationed=rationed)
             except LockedOutError:
                 self._pin_refused = True
                 repairs.async_create_lockout_issue(self.hass, self.entry)
@@ -172,16 +177,27 @@ class BootsLink:
             await self.async_ensure_telemetry()
             _LOGGER.debug("%s: connected", self.name)
 
+    @asynccontextmanager
+    async def _busy(self) -> AsyncIterator[None]:
+        """A command is under way until the block ends."""
+        self._in_flight += 1
+        try:
+            yield
+        finally:
+            self._in_flight -= 1
+
     @callback
     def _status_silence(self, _now: datetime) -> None:
         self._cancel_silence = None
         self._on_silent()
 
+    @callback
     def _cancel_silence_timer(self) -> None:
         if self._cancel_silence:
             self._cancel_silence()
             self._cancel_silence = None
 
+    @callback
     def _paths_full(self) -> bool:
         """Every adapter or proxy that hears the boots has no free slot."""
         paths = bluetooth.async_scanner_devices_by_address(self.hass, self.address, True)
@@ -231,9 +247,10 @@ class BootsLink:
         self._cancel_idle_timer()
         self.release_when_idle = False
         try:
-            await self.async_ensure_connected(stopping=stopping)
-            result = await action(self.client)
-            await self.async_ensure_telemetry()
+            async with self._busy():
+                await self.async_ensure_connected(stopping=stopping)
+                result = await action(self.client)
+                await self.async_ensure_telemetry()
         except PressoError as err:
             self._note_error(err)
             raise to_ha_error(err, self.name) from err
@@ -243,6 +260,7 @@ class BootsLink:
 
     # --- letting go ---------------------------------------------------------------------
 
+    @callback
     def settle(self) -> None:
         """Hold the link while a session runs; otherwise schedule its release."""
         data = self._state()
@@ -254,12 +272,14 @@ class BootsLink:
         elif self.connected and self._cancel_idle is None:
             self._schedule_idle_disconnect()
 
+    @callback
     def _schedule_idle_disconnect(self, delay: float | None = None) -> None:
         self._cancel_idle_timer()
         if delay is None:
             delay = self.entry.options.get(CONF_IDLE_DISCONNECT, DEFAULT_IDLE_DISCONNECT)
         self._cancel_idle = async_call_later(self.hass, delay, self._idle_timeout)
 
+    @callback
     def _cancel_idle_timer(self) -> None:
         if self._cancel_idle:
             self._cancel_idle()
@@ -268,8 +288,8 @@ class BootsLink:
     @callback
     def _idle_timeout(self, _now: datetime) -> None:
         self._cancel_idle = None
-        if self._state().session_active or self._lock.locked():
-            return
+        if self._state().session_active or self._lock.locked() or self._in_flight:
+            return  # the command settles the link again when it is done
         self.entry.async_create_background_task(
             self.hass, self.client.disconnect(), f"{self.name} idle disconnect"
         )
@@ -308,9 +328,9 @@ class BootsLink:
         async def follow() -> None:
             # a session Home Assistant started may prove the PIN; one started elsewhere
             # (or only claimed by an advertisement, which anyone can forge) does not
-            await self.async_ensure_connected(authenticate=self.own_session)
+            await self.async_ensure_connected(authenticate=self.own_session, rationed=True)
 
-        await self._while_session_active(follow, first_delay=0.0)
+        await self._retry(follow, first_delay=0.0, until=self._session_over)
 
     @property
     def stop_pending(self) -> bool:
@@ -333,6 +353,7 @@ class BootsLink:
             self._stop_task.cancel()
         self._set_stop_pending(False)
 
+    @callback
     def _set_stop_pending(self, pending: bool) -> None:
         async_remember(self.hass, self.entry, CONF_STOP_PENDING, True if pending else None)
 
@@ -350,29 +371,41 @@ class BootsLink:
         async def stop() -> None:
             await self.async_ensure_connected(stopping=True)
             # the STATUS read on connecting may tell the stop already ran before the drop
-            if self._state().session_active:
-                await self.client.stop()
+            if self.stop_pending:
+                async with self._busy():
+                    await self.client.stop()
+                self._set_stop_pending(False)  # answered over the link: it landed
 
-        if await self._while_session_active(stop, first_delay=RECONNECT_BACKOFF[0]):
+        # only the link ends it: a STATUS with no session, or STOP answered
+        if await self._retry(stop, first_delay=RECONNECT_BACKOFF[0], until=self._stop_over):
             _LOGGER.info("%s: stop landed", self.name)
-        if not self._state().session_active:
-            self._set_stop_pending(False)
 
+    def _stop_over(self) -> bool:
+        return not self.stop_pending
+
+    @callback
     def _note_error(self, err: PressoError) -> None:
         self.last_error = type(err).__name__
         if isinstance(err, ImpersonationSuspectedError):
             repairs.async_create_impersonation_issue(self.hass, self.entry, err.reason)
 
-    async def _while_session_active(
-        self, attempt: Callable[[], Awaitable[None]], first_delay: float
+    def _session_over(self) -> bool:
+        return not self._state().session_active
+
+    async def _retry(
+        self,
+        attempt: Callable[[], Awaitable[None]],
+        *,
+        first_delay: float,
+        until: Callable[[], bool],
     ) -> bool:
-        """Retry ``attempt`` with backoff and jitter until it works or the session ends.
+        """Retry ``attempt`` with backoff and jitter until it works or ``until()`` holds.
 
         Gives up when the boots refuse the PIN: retrying would lock it out.
         """
         first, cap, jitter = RECONNECT_BACKOFF
         delay = first_delay
-        while self._state().session_active:
+        while not until():
             if delay:
                 await asyncio.sleep(delay * (1 + random.uniform(-jitter, jitter)))
             try:

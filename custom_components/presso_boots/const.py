@@ -7,7 +7,7 @@ from typing import Final
 
 DOMAIN: Final = "presso_boots"
 #: The languages of ``translations/`` (voice and check_session answer in the closest).
-TRANSLATED_LANGUAGES: Final = ("en", "es")
+TRANSLATED_LANGUAGES: Final = ("en", "es", "de", "fr")
 
 CONF_MAX_PRESSURE: Final = "max_pressure"
 CONF_MAX_DURATION: Final = "max_duration"
@@ -45,8 +45,6 @@ PRESSURE_PUBLISH_INTERVAL: Final = 15.0
 SESSION_END_TOLERANCE: Final = timedelta(seconds=5)
 #: Reconnect backoff while a session runs: first delay, cap, jitter fraction.
 RECONNECT_BACKOFF: Final = (1.0, 60.0, 0.25)
-#: How long turning a session off keeps trying before it reports back.
-STOP_CONFIRM_TIMEOUT: Final = 20.0
 
 PROGRAM_KEYS: Final[dict[int, str]] = {
     1: "wave",

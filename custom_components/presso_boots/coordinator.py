@@ -1,10 +1,7 @@
 """Coordinator: one pair of boots, the one object its entities and actions talk to.
 
-Two paths run through it, top to bottom:
-
-- advertisement (within ``trust.py``) or notification -> state (``data.py``) ->
-  entities, session events (``session_events.py``) and Repairs;
-- action -> limits (``settings.py``) -> command -> link (``connection.py``).
+Advertisement (within ``trust.py``) or notification -> state (``data.py``) -> entities,
+session events and Repairs; action -> limits (``settings.py``) -> link (``connection.py``).
 """
 
 from __future__ import annotations
@@ -19,7 +16,6 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_ADDRESS, CONF_DEVICE, CONF_PIN
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.util import dt as dt_util
 
 from . import repairs
@@ -27,19 +23,19 @@ from .connection import BootsLink
 from .const import CONF_LAST_ZONES, DOMAIN, SESSION_EVENTS
 from .data import PressoData, info_from_dict, info_to_dict, merge_status
 from .live import LiveData
-from .presence import Presence
+from .presence import Presence, ble_device_now
 from .presso_ble import (
     Advertisement,
     AuthGuard,
     ClientCallbacks,
     DeviceInfo,
-    DeviceNotFoundError,
     DeviceStatus,
     Event,
     PressoClient,
     SessionState,
     parse_manufacturer_data,
 )
+from .publisher import StatePublisher
 from .routine import Routine
 from .session_events import SessionEvents, SessionListener, ended_by_boots
 from .settings import SessionLimits, StartRequest
@@ -51,27 +47,26 @@ _LOGGER = logging.getLogger(__name__)
 type PressoConfigEntry = ConfigEntry[PressoCoordinator]
 
 
-class PressoCoordinator(DataUpdateCoordinator[PressoData]):
-    """Keeps one pair of boots' state and talks to them when needed."""
-
-    config_entry: PressoConfigEntry
+class PressoCoordinator(StatePublisher):
+    """Keeps one pair of boots' state, pushed by the radio, and talks to them when needed."""
 
     def __init__(self, hass: HomeAssistant, entry: PressoConfigEntry) -> None:
-        super().__init__(hass, _LOGGER, config_entry=entry, name=entry.title)
+        super().__init__()
+        self.hass, self.config_entry, self.name = hass, entry, entry.title
         # what the last link read of the legs and chambers in use (not advertised)
         self.data = PressoData(**entry.data.get(CONF_LAST_ZONES, {}))
         self.address: str = entry.data[CONF_ADDRESS]
         self.info = info_from_dict(entry.data[CONF_DEVICE])
-        self.routine = Routine(hass, entry.entry_id, dict(entry.options), self._routine_changed)
+        self.routine = Routine(hass, entry.entry_id, dict(entry.options), self._async_replan)
         self.live = LiveData(lambda: self.data)
         self.limits = self._build_limits()
         self.client = PressoClient(
             BLEDevice(self.address, entry.title, {}),
             pin=entry.data.get(CONF_PIN),
             callbacks=ClientCallbacks(
-                self._on_status, self.live.on_telemetry, self._on_event, self._on_disconnect
+                self._async_status, self.live.on_telemetry, self._async_event, self._async_dropped
             ),
-            ble_device_callback=self._fresh_ble_device,
+            ble_device_callback=lambda: ble_device_now(hass, self.address),
             auth_guard=AuthGuard(self.info, clock=lambda: dt_util.utcnow().timestamp()),
         )
         self.link = BootsLink(
@@ -79,14 +74,12 @@ class PressoCoordinator(DataUpdateCoordinator[PressoData]):
             entry,
             self.client,
             state=lambda: self.data,
-            on_connected=self._on_connected,
-            on_silent=self._on_silent,
+            on_connected=self._async_on_connected,
+            on_silent=self._async_on_silent,
         )
         self.events = SessionEvents(self.routine.note_change, self.routine.session_ended)
         self.advertisement: Advertisement | None = None
         self.presence = Presence(entry.title)
-
-    # --- lifecycle -----------------------------------------------------------------
 
     @callback
     def async_start(self) -> CALLBACK_TYPE:
@@ -112,7 +105,6 @@ class PressoCoordinator(DataUpdateCoordinator[PressoData]):
 
     async def async_shutdown(self) -> None:
         """Release the connection on unload; write the routine now."""
-        await super().async_shutdown()
         await self.link.async_close()
         await self.routine.async_save()
 
@@ -122,15 +114,19 @@ class PressoCoordinator(DataUpdateCoordinator[PressoData]):
         return self.connected or self.presence.heard
 
     @property
+    def session_running(self) -> bool:
+        """A session runs or is paused, as the link last told (advertisements aside)."""
+        return self.events.trusted.session_active
+
+    @property
+    def stop_pending(self) -> bool:
+        """A stop the user asked for has not landed yet."""
+        return self.link.stop_pending
+
+    @property
     def connected(self) -> bool:
         """A link to the boots is open."""
         return self.link.connected
-
-    def _fresh_ble_device(self) -> BLEDevice:
-        device = bluetooth.async_ble_device_from_address(self.hass, self.address, connectable=True)
-        if device is None:
-            raise DeviceNotFoundError(f"{self.address} is asleep or out of range")
-        return device
 
     # --- advertisements --------------------------------------------------------------
 
@@ -148,14 +144,14 @@ class PressoCoordinator(DataUpdateCoordinator[PressoData]):
         self.live.on_rssi(service_info.rssi)  # only the signal sensor wakes for it
         verdict = judge(
             self.data,
-            trusted_session=self.events.trusted.session_active,
+            trusted_session=self.session_running,
             connected=self.connected,
             last=previous,
             adv=adv,
             info=self.info,
-            now=dt_util.utcnow(),
+            now=dt_util.utcnow,
         )
-        if (verdict.shown is not None and self._commit(verdict.shown)) or back:
+        if (verdict.shown is not None and self._async_commit(verdict.shown)) or back:
             self.async_update_listeners()
         if verdict.ask_status:  # background tasks start eagerly: after the state is taken
             self.link.async_refresh_status()
@@ -169,36 +165,36 @@ class PressoCoordinator(DataUpdateCoordinator[PressoData]):
 
     # --- notifications from the link ---------------------------------------------------
 
-    def _on_connected(self, info: DeviceInfo) -> None:
+    def _async_on_connected(self, info: DeviceInfo) -> None:
         """A new link: the handshake's envelope; its first STATUS tells what happened."""
         self._remember_info(info)
         self.events.link_opened()
 
-    def _on_silent(self) -> None:
+    def _async_on_silent(self) -> None:
         """No STATUS on a fresh link for longer than a session allows: none runs."""
         if self.events.awaiting_first_status and self.connected:
             idle = replace(self.events.trusted, state=SessionState.IDLE, session_ends=None)
-            self._on_trusted(idle)
+            self._async_on_trusted(idle)
 
-    def _on_status(self, status: DeviceStatus) -> None:
+    def _async_status(self, status: DeviceStatus) -> None:
         """A STATUS over the link."""
-        self._on_trusted(merge_status(self.data, status, dt_util.utcnow()))
+        self._async_on_trusted(merge_status(self.data, status, dt_util.utcnow()))
 
-    def _on_trusted(self, new: PressoData) -> None:
+    def _async_on_trusted(self, new: PressoData) -> None:
         """What the link told: the trusted state, and what it says happened."""
         self.events.on_link_state(new)
-        if self._commit(new):
+        if self._async_commit(new):
             self.async_update_listeners()
         if not new.session_active:
             self.link.note_session_over()
         self.link.settle()
 
-    def _on_event(self, event: Event) -> None:
+    def _async_event(self, event: Event) -> None:
         if int(event.code) in SESSION_EVENTS:
             self.link.release_when_idle = ended_by_boots(event)
         self.events.from_device(event, self.data)
 
-    def _on_disconnect(self, expected: bool) -> None:
+    def _async_dropped(self, expected: bool) -> None:
         self.link.note_disconnected()
         if not expected:
             _LOGGER.debug("%s: link dropped", self.name)
@@ -213,7 +209,7 @@ class PressoCoordinator(DataUpdateCoordinator[PressoData]):
 
     # --- state ---------------------------------------------------------------------------
 
-    def _commit(self, new: PressoData) -> bool:
+    def _async_commit(self, new: PressoData) -> bool:
         """Show the new state; True if anything changed."""
         old = self.data
         if new == old:
@@ -237,7 +233,7 @@ class PressoCoordinator(DataUpdateCoordinator[PressoData]):
         options = self.config_entry.options
         return SessionLimits.from_entry(self.info, options, self.routine.plan_done)
 
-    def _routine_changed(self) -> None:
+    def _async_replan(self) -> None:
         self.limits = self._build_limits()  # the plan may have moved on
         self.async_update_listeners()
 
@@ -249,8 +245,10 @@ class PressoCoordinator(DataUpdateCoordinator[PressoData]):
         self.routine.check_start(values[2], request.get("override_rest", False))
         return values
 
-    async def async_start_session(self, **request: Unpack[StartRequest]) -> None:
-        """Start a session with values that passed ``check_start``."""
+    async def async_start_session(
+        self, **request: Unpack[StartRequest]
+    ) -> tuple[int, int, int, int]:
+        """Start a session with values that pass ``check_start``; returns those values."""
         values = self.check_start(**request)
 
         async def start(client: PressoClient) -> None:
@@ -260,6 +258,7 @@ class PressoCoordinator(DataUpdateCoordinator[PressoData]):
 
         await self.link.async_command(start)
         self.link.async_cancel_stop()
+        return values
 
     async def async_set_pressure(self, value: float) -> None:
         """Change the target pressure."""
@@ -288,7 +287,7 @@ class PressoCoordinator(DataUpdateCoordinator[PressoData]):
             chosen = self.limits.check_zones(legs or data.legs or 3, zones)
             await client.set_zones(*chosen)
             # answered: the next change builds on this one, not on the STATUS still to come
-            if self._commit(replace(self.data, legs=chosen[0], zones=chosen[1])):
+            if self._async_commit(replace(self.data, legs=chosen[0], zones=chosen[1])):
                 self.async_update_listeners()
 
         await self.link.async_command(change)
@@ -310,7 +309,7 @@ class PressoCoordinator(DataUpdateCoordinator[PressoData]):
         try:
             await self.link.async_command(lambda client: client.stop(), stopping=True)
         except HomeAssistantError as err:
-            if not (self.data.session_active or self.events.trusted.session_active):
+            if not (self.data.session_active or self.session_running):
                 raise
             self.link.async_keep_stopping()
             raise HomeAssistantError(

@@ -1,23 +1,25 @@
-"""Base entity: device info and availability shared by every platform."""
+"""Base entity: device info, availability, and a state written only when it changed."""
 
 from __future__ import annotations
 
+from homeassistant.core import callback
 from homeassistant.helpers.device_registry import CONNECTION_BLUETOOTH, DeviceInfo
-from homeassistant.helpers.entity import EntityDescription
-from homeassistant.helpers.update_coordinator import CoordinatorEntity
+from homeassistant.helpers.entity import Entity, EntityDescription
 
 from .const import DOMAIN
 from .coordinator import PressoCoordinator
 
 
-class PressoEntity(CoordinatorEntity[PressoCoordinator]):
-    """An entity of one pair of boots."""
+class PressoEntity(Entity):
+    """An entity of one pair of boots; the coordinator pushes, nothing polls."""
 
     _attr_has_entity_name = True
+    _attr_should_poll = False
 
     def __init__(self, coordinator: PressoCoordinator, description: EntityDescription) -> None:
-        super().__init__(coordinator)
+        self.coordinator = coordinator
         self.entity_description = description
+        self._written: tuple[object, ...] | None = None
         info = coordinator.info
         self._attr_unique_id = f"{coordinator.address}-{description.key}"
         self._attr_device_info = DeviceInfo(
@@ -31,14 +33,28 @@ class PressoEntity(CoordinatorEntity[PressoCoordinator]):
             sw_version=info.firmware,
         )
 
+    async def async_added_to_hass(self) -> None:
+        """Hear the boots' state changes."""
+        await super().async_added_to_hass()
+        self.async_on_remove(self.coordinator.async_add_listener(self._handle_state_change))
+
     @property
     def available(self) -> bool:
         """Heard recently over the radio, or connected."""
         return self.coordinator.available
 
-    async def async_update(self) -> None:
-        """Nothing to fetch: the boots push every change (advertisements, notifications).
+    def shown(self) -> tuple[object, ...]:
+        """What this entity shows that a state change can move (besides availability)."""
+        return ()
 
-        Home Assistant's update entity action lands here; the coordinator has no
-        update method, so a refresh would raise NotImplementedError.
-        """
+    @callback
+    def _handle_state_change(self) -> None:
+        """A STATUS usually moves one or two entities: only those write their state."""
+        if (self.available, *self.shown()) != self._written:
+            self._async_write_shown()
+
+    @callback
+    def _async_write_shown(self) -> None:
+        """Write the state, remembering what it showed."""
+        self._written = (self.available, *self.shown())
+        self.async_write_ha_state()

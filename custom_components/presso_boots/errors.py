@@ -97,10 +97,18 @@ def language_of(hass: HomeAssistant, requested: str | None) -> str:
     return "en"
 
 
+async def async_text(
+    hass: HomeAssistant, language: str | None, key: str, placeholders: dict[str, str] | None = None
+) -> str | None:
+    """Our ``exceptions`` text ``key`` in the user's language, or None if there is none."""
+    texts = await async_get_translations(hass, language_of(hass, language), "exceptions", {DOMAIN})
+    text = texts.get(f"component.{DOMAIN}.exceptions.{key}.message")
+    return text.format(**(placeholders or {})) if text else None
+
+
 async def async_words(hass: HomeAssistant, language: str | None, err: HomeAssistantError) -> str:
     """A refusal said in the user's language (voice and the check action answer with it)."""
     if err.translation_domain != DOMAIN or err.translation_key is None:
         return str(err)
-    texts = await async_get_translations(hass, language_of(hass, language), "exceptions", {DOMAIN})
-    text = texts.get(f"component.{DOMAIN}.exceptions.{err.translation_key}.message")
-    return text.format(**(err.translation_placeholders or {})) if text else str(err)
+    text = await async_text(hass, language, err.translation_key, err.translation_placeholders)
+    return text if text is not None else str(err)

@@ -47,6 +47,7 @@ class LiveData:
         self.rssi_listeners.append(update)
         return lambda: self.rssi_listeners.remove(update)
 
+    @callback
     def on_rssi(self, rssi: int) -> None:
         """An advertisement's signal strength."""
         data = self._state()
@@ -56,6 +57,7 @@ class LiveData:
         for update in self.rssi_listeners:
             update()
 
+    @callback
     def on_telemetry(self, telemetry: Telemetry) -> None:
         """A frame from the boots."""
         for listener in self.listeners:

@@ -72,6 +72,10 @@ class PressoNumber(PressoEntity, NumberEntity):
     def _range(self) -> tuple[int, int, int]:
         return self.entity_description.range_fn(self.coordinator.limits)
 
+    def shown(self) -> tuple[object, ...]:
+        """The setting and its range (the limits in force may move it)."""
+        return self.native_value, self._range()
+
     @property
     def native_min_value(self) -> float:
         """Lowest value."""

@@ -4,6 +4,12 @@ from __future__ import annotations
 
 import logging
 
+from bleak.backends.device import BLEDevice
+from homeassistant.components import bluetooth
+from homeassistant.core import HomeAssistant
+
+from .presso_ble import DeviceNotFoundError
+
 _LOGGER = logging.getLogger(__package__)
 
 
@@ -35,3 +41,11 @@ class Presence:
         self._reported_lost = True
         _LOGGER.info("%s is unavailable (asleep or out of range)", self._name)
         return True
+
+
+def ble_device_now(hass: HomeAssistant, address: str) -> BLEDevice:
+    """The freshest way to reach the boots (the best adapter or proxy may have changed)."""
+    device = bluetooth.async_ble_device_from_address(hass, address, connectable=True)
+    if device is None:
+        raise DeviceNotFoundError(f"{address} is asleep or out of range")
+    return device

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from inspect import signature
+from typing import TYPE_CHECKING, Any, Final
 
 import probatio as vol
 from homeassistant import data_entry_flow
@@ -16,6 +17,16 @@ from .const import DOMAIN, FAULT_KEYS, OTHER_FAULT
 
 if TYPE_CHECKING:
     from .coordinator import PressoConfigEntry
+
+
+# Home Assistant 2026.11 ties an issue to its config entry (removed with the entry, hidden
+# while it is disabled); 2026.10 raises TypeError on the argument. Looked up once.
+ISSUES_TAKE_CONFIG_ENTRY: Final = "config_entry_id" in signature(ir.async_create_issue).parameters
+
+
+def _entry_link(entry: PressoConfigEntry) -> dict[str, Any]:
+    """The keyword that ties an issue to the entry, where Home Assistant supports it."""
+    return {"config_entry_id": entry.entry_id} if ISSUES_TAKE_CONFIG_ENTRY else {}
 
 
 def _fault_issue_id(entry: PressoConfigEntry) -> str:
@@ -41,6 +52,7 @@ def async_update_fault_issue(hass: HomeAssistant, entry: PressoConfigEntry, faul
         translation_key=f"fault_{FAULT_KEYS.get(fault, OTHER_FAULT)}",
         translation_placeholders={"name": entry.title, "code": str(fault)},
         data={"entry_id": entry.entry_id},
+        **_entry_link(entry),
     )
 
 
@@ -54,6 +66,7 @@ def async_create_lockout_issue(hass: HomeAssistant, entry: PressoConfigEntry) ->
         severity=ir.IssueSeverity.WARNING,
         translation_key="locked_out",
         translation_placeholders={"name": entry.title},
+        **_entry_link(entry),
     )
 
 
@@ -73,6 +86,7 @@ def async_create_impersonation_issue(
         severity=ir.IssueSeverity.WARNING,
         translation_key=f"impersonation_{reason}",
         translation_placeholders={"name": entry.title},
+        **_entry_link(entry),
     )
 
 

@@ -37,11 +37,13 @@ KEEP = timedelta(days=14)
 #: Who can stop a session "early": the user, from Home Assistant or the boots' buttons.
 USER_SOURCES = ("app", "buttons")
 #: Where the week starts on Sunday or Saturday (CLDR weekData); elsewhere Monday.
-SUNDAY_FIRST = (
+_SUNDAY_FIRST = (
     "AG AS BD BR BS BT BW BZ CA CO DM DO ET GT GU HK HN ID IL IN JM JP KE KH KR LA MH MM MO "
     "MT MX MZ NI NP PA PE PH PK PR PT PY SA SG SV TH TT TW UM US VE VI WS YE ZA ZW"
 )
-SATURDAY_FIRST = "AE AF BH DJ DZ EG IQ IR JO KW LY OM QA SD SY"
+_SATURDAY_FIRST = "AE AF BH DJ DZ EG IQ IR JO KW LY OM QA SD SY"
+SUNDAY_FIRST = frozenset(_SUNDAY_FIRST.split())
+SATURDAY_FIRST = frozenset(_SATURDAY_FIRST.split())
 
 
 def _store(hass: HomeAssistant, entry_id: str) -> Store[dict[str, Any]]:
@@ -58,9 +60,9 @@ def first_weekday(country: str | None, language: str) -> int:
     if country is None:  # a bare language as browsers read it: "en" is en-US
         lang, _, region = language.replace("_", "-").partition("-")
         country = region.upper() or ("US" if lang == "en" else None)
-    if country in SUNDAY_FIRST.split():
+    if country in SUNDAY_FIRST:
         return 6
-    return 5 if country in SATURDAY_FIRST.split() else 0
+    return 5 if country in SATURDAY_FIRST else 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -64,6 +64,10 @@ class PressoSelect(PressoEntity, SelectEntity):
         self._choices = description.choices_fn(coordinator)
         self._attr_options = list(self._choices.values())
 
+    def shown(self) -> tuple[object, ...]:
+        """The selected option."""
+        return (self.current_option,)
+
     @property
     def current_option(self) -> str | None:
         """Selected option."""

@@ -228,12 +228,16 @@ class PressoSensor(PressoEntity, SensorEntity):
         """Chamber and signal sensors also hear their live data, which skips other entities."""
         await super().async_added_to_hass()
         if listen := self.entity_description.listen_fn:
-            self.async_on_remove(listen(self.coordinator.live)(self.async_write_ha_state))
+            self.async_on_remove(listen(self.coordinator.live)(self._async_write_shown))
 
     @property
     def available(self) -> bool:
         """Readings of the boots need them in range; the routine's do not."""
         return super().available or not self.entity_description.needs_boots
+
+    def shown(self) -> tuple[object, ...]:
+        """The reading and the start of its day or week."""
+        return self.native_value, self.last_reset
 
     @property
     def last_reset(self) -> datetime | None:

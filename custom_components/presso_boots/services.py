@@ -1,9 +1,10 @@
-"""Actions: start, check, pause and resume a session on chosen boots."""
+"""Actions: start, check, pause, resume and stop a session on chosen boots; its status."""
 
 from __future__ import annotations
 
 import probatio as vol
 from homeassistant.auth.permissions.const import POLICY_CONTROL, POLICY_READ
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import ATTR_DEVICE_ID
 from homeassistant.core import (
     HomeAssistant,
@@ -19,6 +20,7 @@ from homeassistant.helpers import device_registry as dr
 from .const import DOMAIN, LEGS_KEYS, PROGRAM_KEYS
 from .coordinator import PressoConfigEntry, PressoCoordinator
 from .errors import async_words
+from .intent import minutes_left
 from .permissions import async_check
 from .settings import StartRequest
 
@@ -33,6 +35,8 @@ SERVICE_START = "start_session"
 SERVICE_PAUSE = "pause_session"
 SERVICE_RESUME = "resume_session"
 SERVICE_CHECK = "check_session"
+SERVICE_STOP = "stop_session"
+SERVICE_STATUS = "session_status"
 
 TARGET: dict[vol.Marker, object] = {vol.Required(ATTR_DEVICE_ID): cv.string}
 START_SCHEMA = vol.Schema(
@@ -63,7 +67,7 @@ def entry_for_device(hass: HomeAssistant, device_id: str) -> PressoConfigEntry |
 async def _coordinator(call: ServiceCall, policy: str = POLICY_CONTROL) -> PressoCoordinator:
     """The boots the call names, if the caller may act on them (``policy``)."""
     entry = entry_for_device(call.hass, call.data[ATTR_DEVICE_ID])
-    if entry and hasattr(entry, "runtime_data"):
+    if entry and entry.state is ConfigEntryState.LOADED:
         coordinator: PressoCoordinator = entry.runtime_data
         await async_check(call.hass, call.context, coordinator, policy)
         return coordinator
@@ -111,12 +115,35 @@ async def _resume(call: ServiceCall) -> None:
     await (await _coordinator(call)).async_resume()
 
 
+async def _stop(call: ServiceCall) -> None:
+    await (await _coordinator(call)).async_stop_session()
+
+
+async def _status(call: ServiceCall) -> ServiceResponse:
+    """Whether a session runs (or is paused) and its whole minutes left, for voice replies."""
+    coordinator = await _coordinator(call, POLICY_READ)
+    data = coordinator.data
+    return {
+        "active": data.session_active,
+        "state": data.state.name.lower() if data.state is not None else None,
+        "minutes_left": minutes_left(coordinator),
+    }
+
+
 @callback
 def async_setup_services(hass: HomeAssistant) -> None:
     """Register the actions once for the integration."""
     hass.services.async_register(DOMAIN, SERVICE_START, _start, schema=START_SCHEMA)
     hass.services.async_register(DOMAIN, SERVICE_PAUSE, _pause, schema=TARGET_SCHEMA)
     hass.services.async_register(DOMAIN, SERVICE_RESUME, _resume, schema=TARGET_SCHEMA)
+    hass.services.async_register(DOMAIN, SERVICE_STOP, _stop, schema=TARGET_SCHEMA)
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_STATUS,
+        _status,
+        schema=TARGET_SCHEMA,
+        supports_response=SupportsResponse.ONLY,
+    )
     hass.services.async_register(
         DOMAIN, SERVICE_CHECK, _check, schema=CHECK_SCHEMA, supports_response=SupportsResponse.ONLY
     )

@@ -69,6 +69,7 @@ class SessionEvents:
         #: The next STATUS is a link's first: it tells what happened while it was down.
         self._first_of_link = False
 
+    @callback
     def link_opened(self) -> None:
         """A new link: its first STATUS may tell of an end whose EVENT was lost."""
         self._first_of_link = True
@@ -78,6 +79,7 @@ class SessionEvents:
         """The link has not told the state yet."""
         return self._first_of_link
 
+    @callback
     def on_link_state(self, new: PressoData) -> None:
         """A STATUS (or the link's silence) gives the trusted state."""
         before, self.trusted = self.trusted, new
@@ -93,11 +95,13 @@ class SessionEvents:
         self._listeners.append(listener)
         return lambda: self._listeners.remove(listener)
 
+    @callback
     def note_change(self, old: PressoData, new: PressoData) -> None:
         """A new session is seen: its end is still to be reported."""
         if new.session_active and not old.session_active:
             self._end_reported = False
 
+    @callback
     def from_device(self, event: Event, data: PressoData) -> None:
         """Report an EVENT notification from the boots."""
         kind = SESSION_EVENTS.get(int(event.code))
@@ -110,6 +114,7 @@ class SessionEvents:
             summary["source"] = EVENT_SOURCES[event.argument] if event.argument < 3 else UNKNOWN
         self._fire(kind, summary)
 
+    @callback
     def report_missed_end(self, old: PressoData, new: PressoData) -> None:
         """A session ended while the link was down: say so, as the boots would have."""
         if not old.session_active or new.session_active or self._end_reported:
@@ -123,6 +128,7 @@ class SessionEvents:
             kind, summary["source"] = "stopped", UNKNOWN
         self._fire(kind, summary)
 
+    @callback
     def _fire(self, kind: str, summary: dict[str, Any]) -> None:
         if kind != "started":
             self._end_reported = True

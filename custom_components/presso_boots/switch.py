@@ -22,8 +22,18 @@ class PressoSwitchDescription(SwitchEntityDescription):
     """How a switch reads and changes the boots."""
 
     is_on_fn: Callable[[PressoCoordinator], bool | None]
-    turn_on_fn: Callable[[PressoCoordinator], Awaitable[None]]
+    turn_on_fn: Callable[[PressoCoordinator], Awaitable[object]]
     turn_off_fn: Callable[[PressoCoordinator], Awaitable[None]]
+
+
+async def _start_unless_running(boots: PressoCoordinator) -> None:
+    """Turning on a session the boots run (as the link last told) keeps it: START restarts.
+
+    After a stop the user asked for and that has not landed, it starts anew (and the
+    start cancels that stop).
+    """
+    if not boots.session_running or boots.stop_pending:
+        await boots.async_start_session()
 
 
 SESSION = PressoSwitchDescription(
@@ -31,7 +41,7 @@ SESSION = PressoSwitchDescription(
     translation_key="session",
     name=None,
     is_on_fn=lambda c: None if c.data.state is None else c.data.session_active,
-    turn_on_fn=lambda c: c.async_start_session(),
+    turn_on_fn=_start_unless_running,
     turn_off_fn=lambda c: c.async_stop_session(),
 )
 
@@ -64,6 +74,10 @@ class PressoSwitch(PressoEntity, SwitchEntity):
     """A switch of the boots."""
 
     entity_description: PressoSwitchDescription
+
+    def shown(self) -> tuple[object, ...]:
+        """On or off."""
+        return (self.is_on,)
 
     @property
     def is_on(self) -> bool | None:

@@ -8,6 +8,7 @@ towards the routine: those come over the link only (STATUS and EVENT notificatio
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -36,11 +37,12 @@ def judge(
     last: Advertisement | None,
     adv: Advertisement,
     info: DeviceInfo,
-    now: datetime,
+    now: Callable[[], datetime],
 ) -> Verdict:
     """Apply the boundary to one advertisement of these boots.
 
-    ``trusted_session``: the link last told of a session running.
+    ``trusted_session``: the link last told of a session running. ``now`` is read only
+    when the advertisement tells news (a repeated one costs a compare, not a clock).
     """
     if connected:  # STATUS notifications are the state over the link
         return Verdict(ask_status=counter_ahead(shown, adv))
@@ -110,7 +112,7 @@ def advertised(
     last: Advertisement | None,
     adv: Advertisement,
     info: DeviceInfo,
-    now: datetime,
+    now: Callable[[], datetime],
 ) -> PressoData | None:
     """What an advertisement heard without a link shows; None when it tells nothing new.
 
@@ -124,7 +126,7 @@ def advertised(
         or adv.remaining_seconds != last.remaining_seconds
         or data.state == SessionState.FINISHING
     )
-    return merge_advertisement(data, adv, info, now) if news else None
+    return merge_advertisement(data, adv, info, now()) if news else None
 
 
 def counter_ahead(data: PressoData, adv: Advertisement) -> bool:

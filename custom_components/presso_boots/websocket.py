@@ -59,7 +59,7 @@ def _legs(key: str) -> int:
 
 _NUMBER = vol.All(vol.Coerce(float), vol.Range(min=0, max=1000))
 #: Each control: its value, what it does, and the entity whose control permission it needs.
-CONTROLS: dict[str, tuple[Any, str, Callable[[PressoCoordinator, Any], Awaitable[None]]]] = {
+CONTROLS: dict[str, tuple[Any, str, Callable[[PressoCoordinator, Any], Awaitable[object]]]] = {
     "start": (
         vol.Any(None, vol.All(vol.Coerce(int), vol.Range(min=1, max=255))),
         "session",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+import weakref
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -12,10 +13,12 @@ from typing import Final
 
 import bleak_retry_connector
 from bleak import BleakClient
+from bleak.backends import BleakBackend
 from bleak.backends.characteristic import BleakGATTCharacteristic
 from bleak.backends.device import BLEDevice
 from bleak.exc import BleakDeviceNotFoundError, BleakError
 
+from .bluez import link_gone, release
 from .const import (
     COMMAND_ATTEMPTS,
     CONTROL_POINT_UUID,
@@ -128,6 +131,9 @@ class PressoClient:
         self._sequence = itertools.cycle(range(1, 256))
         self._pending: tuple[int, int, asyncio.Future[Response]] | None = None
         self._expected_disconnect = False
+        self._establishing = False
+        self._releasing: set[asyncio.Task[None]] = set()
+        self._dropped: weakref.WeakSet[BleakClient] = weakref.WeakSet()
         self._auth_guard = auth_guard
         #: The boots want a PIN and this link has not proved it yet.
         self._needs_auth = False
@@ -150,23 +156,20 @@ class PressoClient:
         """True while the link is up."""
         return self._client is not None and self._client.is_connected
 
-    def set_ble_device(self, ble_device: BLEDevice) -> None:
-        """Remember the newest BLEDevice (the best path may have changed)."""
-        self._ble_device = ble_device
-
     # --- connection -------------------------------------------------------
 
-    async def connect(self, *, authenticate: bool = True) -> DeviceInfo:
+    async def connect(self, *, authenticate: bool = True, rationed: bool = False) -> DeviceInfo:
         """Connect, subscribe and say HELLO; authenticate when a PIN is required.
 
         With ``authenticate=False`` the link stays unauthenticated until a command
         that needs the PIN (notifications still arrive): following a session needs
-        no proof, so none is handed out for it.
+        no proof, so none is handed out for it. ``rationed``: nobody asked for this
+        link just now, so its proof comes from the guard's budget.
         """
         async with self._connect_lock:
             if self.is_connected and self.device_info is not None:
                 if authenticate:
-                    await self.authenticate()
+                    await self.authenticate(rationed=rationed)
                 return self.device_info
             client = await self._establish()
             self._client = client
@@ -180,7 +183,7 @@ class PressoClient:
                 self.device_info = info
                 self._needs_auth = info.pin_required
                 if authenticate:
-                    await self.authenticate()
+                    await self.authenticate(rationed=rationed)
             except (BleakError, TimeoutError) as err:
                 # e.g. the link broke while subscribing (common through weak proxies)
                 await self._close()
@@ -207,6 +210,7 @@ class PressoClient:
         # Looked up on the module at call time: Home Assistant swaps the class
         # for its wrapper after this module may have been imported.
         client_class = bleak_retry_connector.BleakClientWithServiceCache
+        self._establishing = True
         try:
             return await bleak_retry_connector.establish_connection(
                 client_class,
@@ -225,8 +229,10 @@ class PressoClient:
         except (BleakError, TimeoutError) as err:
             self.stats.connect_failures += 1
             raise ConnectError(str(err) or type(err).__name__) from err
+        finally:
+            self._establishing = False
 
-    async def authenticate(self) -> None:
+    async def authenticate(self, *, rationed: bool = False) -> None:
         """Prove the PIN on this link if the boots want it and the guard allows it."""
         info = self.device_info
         if not self._needs_auth or info is None:
@@ -234,7 +240,7 @@ class PressoClient:
         if not self.pin:
             raise AuthenticationError(CommandType.AUTH, Status.PIN_REQUIRED)
         if self._auth_guard is not None:
-            self._auth_guard.check(info)
+            self._auth_guard.check(info, rationed=rationed)
         await self._execute(Auth(auth_proof(self.pin, info.nonce)))
         self._needs_auth = False
 
@@ -257,13 +263,25 @@ class PressoClient:
     def _on_bleak_disconnect(self, client: BleakClient) -> None:
         if self._client is not None and client is not self._client:
             return
+        if self._client is None and (self._establishing or client in self._dropped):
+            return  # a try bleak-retry-connector retries itself, or a drop already handled
         expected = self._expected_disconnect
         self._client = None
+        self._dropped.add(client)
         self.stats.disconnects += 1
         self._fail_pending(DisconnectedError("the link dropped"))
         _LOGGER.debug("%s: disconnected (expected: %s)", self.address, expected)
+        if not expected and client.backend_id == BleakBackend.BLUEZ_DBUS:
+            self._release(client)
         if self.callbacks.on_disconnect:
             self.callbacks.on_disconnect(expected)
+
+    def _release(self, client: BleakClient) -> None:
+        """Let bleak close what it holds for a dropped link (``bluez.release``)."""
+        locks = (self._connect_lock, self._command_lock)
+        task = asyncio.get_running_loop().create_task(release(client, locks, self.address))
+        self._releasing.add(task)
+        task.add_done_callback(self._releasing.discard)
 
     def _fail_pending(self, error: Exception) -> None:
         if self._pending and not self._pending[2].done():
@@ -339,6 +357,8 @@ class PressoClient:
                 self.stats.timeouts += 1
                 _LOGGER.debug("%s: %s timed out (try %s)", self.address, command.TYPE.name, attempt)
             except BleakError as err:
+                if link_gone(err) and client is self._client:  # bleak still says it is up
+                    self._on_bleak_disconnect(client)
                 if not self.is_connected:
                     raise DisconnectedError(f"{command.TYPE.name}: {err}") from err
                 _LOGGER.debug("%s: write failed: %s", self.address, err)

@@ -7,8 +7,10 @@ before each AUTH this guard checks what it can:
 
 - the peer's identity in HELLO (model and serial number) is the one paired;
 - its nonce was never seen before (a replayed HELLO repeats one);
-- authentications stay within a small budget (a burst, then one per interval), so a
-  peer that keeps dropping the link collects few proofs.
+- authentications nobody asked for just then (following a session over a link that
+  keeps dropping) stay within a small budget (a burst, then one per interval), so a
+  peer that keeps dropping the link collects few proofs. A user's command and a stop
+  are never held back by it: the user is there, and a stop must land.
 
 The client asks the guard before every AUTH; the owner decides when AUTH is wanted.
 """
@@ -60,12 +62,17 @@ class AuthGuard:
             self.refused += 1
             raise ImpersonationSuspectedError("identity")
 
-    def check(self, info: DeviceInfo) -> None:
-        """Raise unless a proof may answer this HELLO; counts the proof when it may."""
+    def check(self, info: DeviceInfo, *, rationed: bool) -> None:
+        """Raise unless a proof may answer this HELLO (``rationed``: from the budget)."""
         self.check_identity(info)
         if info.nonce in self._nonces:
             self.refused += 1
             raise ImpersonationSuspectedError("nonce")
+        if rationed:
+            self._spend()
+        self._nonces.append(info.nonce)
+
+    def _spend(self) -> None:
         now = self._clock()
         self._tokens = min(self._burst, self._tokens + (now - self._refilled_at) / self._interval)
         self._refilled_at = now
@@ -73,4 +80,3 @@ class AuthGuard:
             self.refused += 1
             raise AuthRateLimitedError((1 - self._tokens) * self._interval)
         self._tokens -= 1
-        self._nonces.append(info.nonce)
