@@ -126,3 +126,30 @@ async def test_available_again_only_after_a_real_loss(
     await boots.advertise()
     assert boots.state(SWITCH) == "off"
     assert caplog.text.count("is available again") == 1
+
+
+async def test_lifetime_figures_outlast_a_restart_before_the_next_connection(
+    hass: HomeAssistant, proxy: VirtualProxy
+) -> None:
+    """Kept with the legs and chambers between sessions, so a restart does not blank them."""
+    from homeassistant.helpers import entity_registry as er
+
+    from custom_components.presso_boots.const import DOMAIN
+
+    boots = Boots(hass, proxy, SimulatedBoots(DUO, 2))
+    boots.device.lifetime_sessions = 12
+    await boots.add_entry()
+    await boots.advertise()
+    await hass.services.async_call(
+        "number", "set_value", {"entity_id": "number.presso_d005_pressure", "value": 45},
+        blocking=True,
+    )  # fmt: skip
+    sessions = er.async_get(hass).async_get_entity_id("sensor", DOMAIN, f"{DUO}-lifetime_sessions")
+    assert sessions is not None
+    assert boots.state(sessions) == "12"
+    boots.device.asleep = True  # nothing to connect to after the restart
+    await hass.config_entries.async_reload(boots.entry_id)
+    await hass.async_block_till_done()
+    assert boots.coordinator.connected is False
+    assert hass.states.get(sessions) is not None
+    assert boots.coordinator.data.lifetime_sessions == 12

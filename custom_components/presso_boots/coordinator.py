@@ -39,7 +39,7 @@ from .publisher import StatePublisher
 from .routine import Routine
 from .session_events import SessionEvents, SessionListener, ended_by_boots
 from .settings import SessionLimits, StartRequest
-from .stored import async_remember
+from .stored import async_remember, async_remember_shown
 from .trust import judge
 
 _LOGGER = logging.getLogger(__name__)
@@ -217,9 +217,7 @@ class PressoCoordinator(StatePublisher):
         self.data = new
         if new.fault != old.fault:
             repairs.async_update_fault_issue(self.hass, self.config_entry, new.fault)
-        if new.legs is not None:  # advertisements omit them: kept for the next start
-            last = {"legs": new.legs, "zones": new.zones}
-            async_remember(self.hass, self.config_entry, CONF_LAST_ZONES, last)
+        async_remember_shown(self.hass, self.config_entry, new)
         return True
 
     def _remember_info(self, info: DeviceInfo) -> None:

@@ -12,6 +12,9 @@ from typing import Any
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 
+from .const import CONF_LAST_ZONES
+from .data import PressoData
+
 
 @callback
 def async_remember(hass: HomeAssistant, entry: ConfigEntry, key: str, value: Any) -> None:
@@ -22,3 +25,22 @@ def async_remember(hass: HomeAssistant, entry: ConfigEntry, key: str, value: Any
     if value is not None:
         data[key] = value
     hass.config_entries.async_update_entry(entry, data=data)
+
+
+@callback
+def async_remember_shown(hass: HomeAssistant, entry: ConfigEntry, data: PressoData) -> None:
+    """Keep what advertisements do not carry, for the next start and the next restart.
+
+    The legs and chambers in use, and the lifetime figures (from the setup handshake on);
+    the lifetime ones only between sessions, so a session does not rewrite the entry
+    every STATUS.
+    """
+    if data.legs is None:
+        return
+    last = {**entry.data.get(CONF_LAST_ZONES, {}), "legs": data.legs, "zones": data.zones}
+    if not data.session_active and data.lifetime_sessions is not None:
+        last |= {
+            "lifetime_sessions": data.lifetime_sessions,
+            "lifetime_seconds": data.lifetime_seconds,
+        }
+    async_remember(hass, entry, CONF_LAST_ZONES, last)
