@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final, Protocol
 
 from bleak.assigned_numbers import CHARACTERISTIC_PROPERTIES
 from bleak.backends.characteristic import BleakGATTCharacteristic
@@ -22,8 +22,12 @@ from bleak.exc import BleakError
 from .esphome_api import Message, mac_to_int, pb, uuid_to_ints
 from .link import SimLinkClient
 
-if TYPE_CHECKING:
-    from .esphome_session import ApiSession
+
+class Session(Protocol):
+    """The API connection a GATT answer goes back on (``esphome_session.ApiSession``)."""
+
+    def send(self, message: Message) -> None: ...
+
 
 CCCD_UUID: Final = "00002902-0000-1000-8000-00805f9b34fb"
 CCCD_ON: Final = (b"\x01", b"\x02")  # notify, indicate (first byte, little-endian)
@@ -47,7 +51,7 @@ class ProxiedLink:
     """One Bluetooth connection the proxy holds for its API client."""
 
     address: str
-    session: ApiSession
+    session: Session
     client: SimLinkClient
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     """The ESP runs one GATT operation per link at a time."""

@@ -33,7 +33,7 @@ from .esphome_api import (
     pb,
     scan_response,
 )
-from .esphome_gatt import ProxiedLink, gatt_error
+from .esphome_gatt import ProxiedLink, Session, gatt_error
 from .esphome_session import ApiSession
 from .link import SimLinkClient, SimRadio
 from .spoofer import Advertiser
@@ -303,7 +303,7 @@ class ESPHomeProxy:
             )
 
     def _connection_state(
-        self, session: ApiSession, address: str, *, connected: bool, mtu: int = 0, error: int = 0
+        self, session: Session, address: str, *, connected: bool, mtu: int = 0, error: int = 0
     ) -> None:
         session.send(
             pb.BluetoothDeviceConnectionResponse(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final, Protocol
 
 from aioesphomeapi import (
     BluetoothProxyFeature,
@@ -28,8 +28,27 @@ from .esphome_api import (
     pb,
 )
 
-if TYPE_CHECKING:
-    from .esphome_proxy import ESPHomeProxy
+
+class ProxyFirmware(Protocol):
+    """What an API connection asks of the proxy's firmware (``esphome_proxy.ESPHomeProxy``)."""
+
+    name: str
+    mac: str
+    bluetooth_mac: str
+    sessions: list[ApiSession]
+
+    def session_subscribed(self) -> None: ...
+
+    def session_closed(self, session: ApiSession) -> None: ...
+
+    def slots_message(self) -> Message: ...
+
+    def device_request(self, session: ApiSession, request: Any) -> None: ...
+
+    def gatt_request(self, session: ApiSession, kind: str, request: Any) -> None: ...
+
+    def notify_request(self, session: ApiSession, request: Any) -> None: ...
+
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -58,7 +77,7 @@ GATT_REQUESTS: Final = {
 class ApiSession(asyncio.Protocol):
     """The plaintext native API on one TCP connection."""
 
-    def __init__(self, proxy: ESPHomeProxy) -> None:
+    def __init__(self, proxy: ProxyFirmware) -> None:
         self.proxy = proxy
         self.transport: asyncio.Transport | None = None
         self.raw_advertisements = False

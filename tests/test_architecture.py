@@ -18,7 +18,7 @@ def _is_type_checking_block(node: ast.stmt) -> bool:
     return isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)
 
 
-def _runtime_imports(path: Path) -> set[str]:
+def _runtime_imports(path: Path, *, typing_too: bool = False) -> set[str]:
     """Modules a file imports when it runs (not those under ``if TYPE_CHECKING:``)."""
     module = _module_name(path)
     package = module if path.name == "__init__.py" else module.rpartition(".")[0]
@@ -26,7 +26,7 @@ def _runtime_imports(path: Path) -> set[str]:
 
     def visit(nodes: list[ast.stmt]) -> None:
         for node in nodes:
-            if _is_type_checking_block(node):
+            if _is_type_checking_block(node) and not typing_too:
                 continue
             if isinstance(node, ast.Import):
                 found.update(alias.name for alias in node.names)
@@ -45,18 +45,30 @@ def _runtime_imports(path: Path) -> set[str]:
     return found
 
 
-def _graph() -> dict[str, set[str]]:
-    files = [p for package in PACKAGES for p in (ROOT / package).rglob("*.py")]
+def _graph(
+    packages: tuple[str, ...] = PACKAGES, *, typing_too: bool = False
+) -> dict[str, set[str]]:
+    files = [p for package in packages for p in (ROOT / package).rglob("*.py")]
     modules = {_module_name(p): p for p in files}
     return {
-        name: {m for m in _runtime_imports(path) if m in modules and m != name}
+        name: {
+            m for m in _runtime_imports(path, typing_too=typing_too) if m in modules and m != name
+        }
         for name, path in modules.items()
     }
 
 
 def test_runtime_imports_point_one_way() -> None:
     """No module needs, at run time, a module that needs it back (packages aside)."""
-    graph = _graph()
+    _assert_no_circle(_graph())
+
+
+def test_the_simulator_has_no_import_circle_even_for_types() -> None:
+    """presso_sim's modules name what they need as protocols, not by importing back."""
+    _assert_no_circle(_graph(("presso_sim",), typing_too=True))
+
+
+def _assert_no_circle(graph: dict[str, set[str]]) -> None:
     packages = {name for name in graph if (ROOT / name.replace(".", "/")).is_dir()}
     edges = {name: deps - packages for name, deps in graph.items() if name not in packages}
     visiting: list[str] = []

@@ -7,7 +7,8 @@ bleak's BlueZ backend run unchanged against it.
 """
 
 from .bus import ADDRESS_VARIABLE, DBusDaemonMissing, PrivateSystemBus, dbus_daemon
-from .daemon import AdapterFaults, EmulatedBluetoothd
+from .daemon import EmulatedBluetoothd
+from .link import AdapterFaults
 
 __all__ = [
     "ADDRESS_VARIABLE",

@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any, Final
 
 from dbus_fast import BusType, Message, MessageType, Variant
@@ -41,21 +40,11 @@ from .interfaces import (
     AdvertisementMonitorManager1,
     bluez_error,
 )
-from .link import DeviceLink
+from .link import AdapterFaults, DeviceLink
 from .scan import ScanClients
 
 #: bluetoothd forgets a device it has not heard for this long (and never connected)
 TEMPORARY_TIMEOUT: Final = 30.0
-
-
-@dataclass(slots=True)
-class AdapterFaults:
-    """BlueZ's own faults (the link's are in the radio's ``LinkFaults``)."""
-
-    in_progress_connects: int = 0
-    """Answer this many ``Connect`` calls with ``org.bluez.Error.InProgress``."""
-    services_resolved_delay: float = 0.0
-    """``ServicesResolved`` comes this long after the ``Connect`` reply."""
 
 
 class EmulatedBluetoothd:

@@ -13,10 +13,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 from bleak.backends.device import BLEDevice
 from bleak.exc import BleakError
+from dbus_fast.aio import MessageBus
 
 from custom_components.presso_boots.presso_ble.const import (
     CONTROL_POINT_UUID,
@@ -24,12 +26,40 @@ from custom_components.presso_boots.presso_ble.const import (
     SERVICE_UUID,
 )
 
-from ..link import SimLinkClient
+from ..esphome_proxy import ProxyStats
+from ..link import SimLinkClient, SimRadio
 from .gatt import GattCharacteristic1, GattService1
 from .interfaces import ERROR_FAILED, ERROR_IN_PROGRESS, ERROR_NOT_READY, Device1, bluez_error
 
-if TYPE_CHECKING:
-    from .daemon import EmulatedBluetoothd
+
+@dataclass(slots=True)
+class AdapterFaults:
+    """BlueZ's own faults (the link's are in the radio's ``LinkFaults``)."""
+
+    in_progress_connects: int = 0
+    """Answer this many ``Connect`` calls with ``org.bluez.Error.InProgress``."""
+    services_resolved_delay: float = 0.0
+    """``ServicesResolved`` comes this long after the ``Connect`` reply."""
+
+
+class Adapter(Protocol):
+    """What a device link asks of its adapter (``daemon.EmulatedBluetoothd``)."""
+
+    adapter_path: str
+    bus: MessageBus | None
+    connect_delay: float
+    gatt_delay: float
+    faults: AdapterFaults
+    link_class: type[SimLinkClient]
+    name: str
+    powered: bool
+    radio: SimRadio
+    slots: int
+    stats: ProxyStats
+
+    @property
+    def connected_addresses(self) -> list[str]: ...
+
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -50,7 +80,7 @@ def device_path(adapter_path: str, address: str) -> str:
 class DeviceLink:
     """A ``Device1`` and, while connected, its link to the simulated boots."""
 
-    def __init__(self, daemon: EmulatedBluetoothd, address: str, props: dict[str, Any]) -> None:
+    def __init__(self, daemon: Adapter, address: str, props: dict[str, Any]) -> None:
         self.daemon = daemon
         self.address = address
         self.path = device_path(daemon.adapter_path, address)
