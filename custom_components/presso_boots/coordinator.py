@@ -67,7 +67,7 @@ class PressoCoordinator(StatePublisher):
                 self._async_status, self.live.on_telemetry, self._async_event, self._async_dropped
             ),
             ble_device_callback=lambda: ble_device_now(hass, self.address),
-            auth_guard=AuthGuard(self.info, clock=lambda: dt_util.utcnow().timestamp()),
+            auth_guard=AuthGuard(self.info),  # monotonic: a clock set back cannot jam it
         )
         self.link = BootsLink(
             hass,
