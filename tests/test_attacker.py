@@ -42,6 +42,7 @@ pytestmark = pytest.mark.usefixtures("no_errors_logged")
 IDLE = AdvertisementFlag(0)
 ACTIVE = AdvertisementFlag.SESSION_ACTIVE
 SWITCH = "switch.presso_d005"
+PIN = "123456"
 
 
 class Executed:
@@ -81,6 +82,15 @@ async def forge(boots: Boots, spoofer: Spoofer, **fields: object) -> None:
 
 async def switch(hass: HomeAssistant, service: str, entity_id: str = SWITCH) -> None:
     await hass.services.async_call("switch", service, {"entity_id": entity_id}, blocking=True)
+
+
+@pytest.fixture
+async def pro(hass: HomeAssistant, proxy: VirtualProxy) -> Boots:
+    """Pro 8 boots with a PIN, known to Home Assistant and heard."""
+    boots = Boots(hass, proxy, SimulatedBoots(PRO, 3, pin=PIN))
+    await boots.add_entry(pin=PIN)
+    await boots.advertise()
+    return boots
 
 
 @pytest.fixture
@@ -212,12 +222,9 @@ async def test_forged_session_ends_do_not_move_the_routine(
 
 
 async def test_following_a_forged_session_on_boots_with_a_pin_sends_no_proof(
-    hass: HomeAssistant, proxy: VirtualProxy
+    hass: HomeAssistant, proxy: VirtualProxy, pro: Boots
 ) -> None:
     """Point 5: a forged "session active" makes Home Assistant look, without the PIN."""
-    pro = Boots(hass, proxy, SimulatedBoots(PRO, 3, pin="123456"))
-    await pro.add_entry(pin="123456")
-    await pro.advertise()
     executed = Executed(pro.device)
     spoofer = Spoofer(pro.device)
     await forge(pro, spoofer, flags=ACTIVE | AdvertisementFlag.PIN_REQUIRED)
@@ -242,12 +249,9 @@ async def _own_session_then_link_to(pro: Boots, impostor: Impostor) -> None:
 
 @pytest.mark.parametrize(("serial", "reason"), [("FAKE0001", "identity"), ("PB000001", "nonce")])
 async def test_a_peer_at_the_boots_address_gets_no_proof_of_the_pin(
-    hass: HomeAssistant, proxy: VirtualProxy, serial: str, reason: str
+    hass: HomeAssistant, pro: Boots, serial: str, reason: str
 ) -> None:
     """Point 5: another identity, or a replayed HELLO (a nonce seen before): no AUTH, a repair."""
-    pro = Boots(hass, proxy, SimulatedBoots(PRO, 3, pin="123456"))
-    await pro.add_entry(pin="123456")
-    await pro.advertise()
     await switch(hass, "turn_on", "switch.presso_e008")
     seen_nonce = pro.device.pin_lock.nonce  # sent in the clear in HELLO's answer
     impostor = Impostor(pro.device, serial=serial, nonce=seen_nonce)
@@ -260,13 +264,10 @@ async def test_a_peer_at_the_boots_address_gets_no_proof_of_the_pin(
 
 
 async def test_proofs_nobody_asked_for_are_rate_limited(
-    hass: HomeAssistant, proxy: VirtualProxy
+    hass: HomeAssistant, proxy: VirtualProxy, pro: Boots
 ) -> None:
     """Point 5: a peer that keeps dropping the link during Home Assistant's own session
     collects a handful of proofs, not one per drop; a user's command is not held back."""
-    pro = Boots(hass, proxy, SimulatedBoots(PRO, 3, pin="123456"))
-    await pro.add_entry(pin="123456")
-    await pro.advertise()
     await switch(hass, "turn_on", "switch.presso_e008")  # Home Assistant's own session
     impostor = Impostor(pro.device, serial="PB000001")  # the serial, read from the air
     impostor.press_button("start")  # it claims a session too, so the link is followed
