@@ -267,6 +267,11 @@ def _until(what: str, value: Callable[[], Any], expected: Any, seconds: float = 
 
 def _add_boots(page: Any, base: str, name: str, pin: str | None) -> None:
     QuietPage.of(page).goto(f"{base}/config/integrations/dashboard")
+    add_discovered(page, name, pin)
+
+
+def add_discovered(page: Any, name: str, pin: str | None) -> None:
+    """On Devices & services: add the discovered boots through the config flow's steps."""
     page.get_by_text("Discovered").wait_for(timeout=60_000)
     page.locator("ha-config-flow-card", has_text=name).get_by_role("button", name="Add").click()
     page.get_by_role("button", name="Submit").click()  # confirm the discovered boots

@@ -21,6 +21,7 @@ from .test_demo_browser import (
     SCREENSHOT,
     _get,
     _state,
+    add_discovered,
     close_like_a_tab,
     demo,  # noqa: F401  (the fixture)
     new_page,
@@ -62,21 +63,10 @@ def _open_integrations(page: Any) -> None:
     page.wait_for_url(re.compile(r".*/config/integrations/dashboard"))
 
 
-def _add_boots_in_tab(page: Any, base: str, name: str, pin: str | None) -> None:
+def _add_boots_in_tab(page: Any, name: str, pin: str | None) -> None:
     """Settings -> Devices & services -> Discovered -> Add, in the tab that is open."""
-    del base  # kept for the callers; the walk navigates by clicking
     _open_integrations(page)
-    page.get_by_text("Discovered").wait_for(timeout=60_000)
-    page.locator("ha-config-flow-card", has_text=name).get_by_role("button", name="Add").click()
-    page.get_by_role("button", name="Submit").click()  # confirm the discovered boots
-    if pin:
-        page.get_by_text("Enter the 6-digit PIN").wait_for()
-        page.locator("dialog-data-entry-flow").get_by_role("textbox").fill(pin)
-        page.get_by_role("button", name="Submit").click()
-    page.get_by_text("I have read this").click()  # the safety acknowledgement
-    page.get_by_role("button", name="Submit").click()
-    page.get_by_role("button", name="Skip and finish").click()
-    page.wait_for_url(re.compile(r".*/config/devices/device/.*"))  # HA shows the new device
+    add_discovered(page, name, pin)
 
 
 def _wait_for(check: Any, seconds: float = 90) -> Any:
@@ -154,8 +144,8 @@ def test_the_newcomers_first_hour_in_one_tab(demo: dict[str, str]) -> None:  # n
             assert sorted((p["title"], p["state"]) for p in proxies) == [
                 ("Bedroom", "loaded"), ("Living Room", "loaded"),
             ]  # fmt: skip
-            _add_boots_in_tab(page, base, "Presso D005", None)
-            _add_boots_in_tab(page, base, "Presso E008", demo["pin"])
+            _add_boots_in_tab(page, "Presso D005", None)
+            _add_boots_in_tab(page, "Presso E008", demo["pin"])
             # the proxies' Bluetooth MACs: the Pro 8 is heard best in the bedroom
             assert page.evaluate(HEARD_THROUGH) == {
                 "Presso E008": "AA:BB:CC:00:20:02", "Presso D005": "AA:BB:CC:00:10:02",
