@@ -9,6 +9,7 @@ drives it from wall time for a demo. Frames to the host leave through
 from __future__ import annotations
 
 import asyncio
+import math
 import random
 from collections.abc import Callable
 
@@ -198,17 +199,25 @@ class SimulatedBoots:
         )  # fmt: skip
 
     def _signature(self) -> tuple[object, ...]:
+        """What the change counter follows: the advertisement but for the remaining seconds
+        and the counter itself, and the legs and zones."""
         adv = self.advertisement()
-        fields = () if adv is None else adv.to_bytes()[2:8] + adv.to_bytes()[11:]
         s = self.settings
-        return (fields, s.legs, s.zones)
+        if adv is None:
+            return ((), s.legs, s.zones)
+        return (
+            adv.model_id, int(adv.flags), adv.battery, adv.program, adv.target_pressure,
+            adv.duration_minutes, int(adv.fault), s.legs, s.zones,
+        )  # fmt: skip
 
     def _status_key(self) -> tuple[object, ...]:
-        st = self.status()
-        # elapsed, remaining and lifetime seconds change every second: not triggers
-        return (st.state, st.program, st.target_pressure, st.duration_minutes, st.legs,
-                st.zones, st.battery, st.power_flags, st.fault, st.cycles,
-                st.lifetime_sessions)  # fmt: skip
+        """The STATUS fields whose change sends a STATUS (elapsed, remaining and lifetime
+        seconds change every second: not triggers)."""
+        s = self.settings
+        return (self.state, s.program, s.pressure, s.duration, s.legs, s.zones,
+                round(self.battery), self.charging, self.external_power,
+                self.battery <= c.LOW_BATTERY_PERCENT, self.fault, self.cycles,
+                self.lifetime_sessions)  # fmt: skip
 
     # --- the link (its GATT side is gatt.ControlPoint) -----------------------------
 
@@ -441,10 +450,50 @@ class SimulatedBoots:
     # --- the clock ---------------------------------------------------------------------
 
     def advance(self, seconds: float) -> None:
-        """Run the device clock forward in 100 ms ticks."""
+        """Run the device clock forward in 100 ms ticks.
+
+        Boots at rest (idle, vented, no central, nothing tripping) only charge and count
+        toward sleep: those ticks are taken in one go up to the last one before anything
+        the world can see changes (the battery's rounded percent or low flag, full
+        charge, falling asleep), which the next tick then does as usual.
+        """
         ticks = round(seconds / TICK)
-        for _ in range(ticks):
+        while ticks > 0:
+            quiet = min(ticks, self._quiet_ticks())
+            if quiet > 1:
+                self._rest(quiet - 1)
+                ticks -= quiet - 1
             self._tick()
+            ticks -= 1
+
+    def _quiet_ticks(self) -> int:
+        """Ticks from now in which boots at rest change nothing the world can see (0: busy)."""
+        if (
+            self.state != SessionState.IDLE
+            or self.fault != Fault.NONE
+            or self.central is not None
+            or self._fault_cause() != Fault.NONE
+            or not self.chambers.vented()
+        ):
+            return 0
+        ticks = 1 << 30
+        if not self.asleep:
+            ticks = int((c.SLEEP_AFTER_IDLE_SECONDS - self.idle_for) / TICK)
+        if self.external_power and self.battery < 100:
+            battery = self.battery
+            edges = (math.floor(battery + 0.5) + 0.5, 100.0, float(c.LOW_BATTERY_PERCENT))
+            edge = min(e for e in edges if e > battery) if battery < 100 else 100.0
+            ticks = min(ticks, int((edge - battery) / (CHARGE_PER_SECOND * TICK)))
+        return max(0, ticks - 1)
+
+    def _rest(self, ticks: int) -> None:
+        """``ticks`` of a tick at rest: the clock, the charge, the idle time."""
+        seconds = ticks * TICK
+        self.now = round(self.now + seconds, 6)
+        if self.external_power:
+            self.battery = min(100.0, self.battery + CHARGE_PER_SECOND * seconds)
+        if not self.asleep:
+            self.idle_for += seconds
 
     async def run_realtime(self, speed: float = 1.0) -> None:
         """Advance with wall time until cancelled (for the demo)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Mapping
-from dataclasses import astuple, dataclass
+from dataclasses import dataclass
 from typing import ClassVar, Self
 
 from .const import (
@@ -50,11 +50,11 @@ class Advertisement:
 
     def to_bytes(self) -> bytes:
         """Manufacturer data payload (without the company id)."""
-        fields = astuple(self)
         battery = BATTERY_UNKNOWN if self.battery is None else self.battery
         return _LAYOUT.pack(
-            ADVERTISEMENT_MAGIC, PROTOCOL_VERSION, self.model_id, int(self.flags),
-            battery, *fields[3:8], int(self.fault),
+            ADVERTISEMENT_MAGIC, PROTOCOL_VERSION, self.model_id, int(self.flags), battery,
+            self.program, self.target_pressure, self.duration_minutes, self.remaining_seconds,
+            self.change_counter, int(self.fault),
         )  # fmt: skip
 
     @classmethod
