@@ -18,7 +18,7 @@ from presso_sim.proxy import VirtualProxy, register
 
 # The emulated ESPHome proxy's fixtures (esphome_proxies, esphome_proxy, any_proxy) and
 # the local BlueZ adapter's (system_bus, local_adapter).
-pytest_plugins = ["tests.esphome", "tests.bluez"]
+pytest_plugins = ["tests.esphome", "tests.bluez", "tests.soak.home"]
 
 # Property tests check behaviour, not speed: no per-example deadline on a busy CI machine.
 settings.register_profile("presso", deadline=None)

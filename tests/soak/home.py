@@ -1,0 +1,225 @@
+"""The home the soak runs in: Home Assistant, two emulated ESPHome proxies, three pairs of boots.
+
+A Duo 5 heard in the living room, a Go 4 in the bedroom and a Pro 8 with a PIN
+heard by both. Each pair gets its evening session from an automation made
+from one of the integration's blueprints; the session events Home Assistant
+fires are logged beside the boots' own log (``oracle.Pair``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import os
+import random
+import shutil
+import tracemalloc
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from unittest.mock import MagicMock
+
+import pytest
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.helpers import storage
+from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util
+from pytest_homeassistant_custom_component.common import get_scheduled_timer_handles
+
+from custom_components.presso_boots.const import PROGRAM_KEYS
+from custom_components.presso_boots.presso_ble.const import Model
+from presso_sim import SimRadio, SimulatedBoots
+from presso_sim.esphome_proxy import ProxyStats
+
+from ..esphome import ESPHomeProxies
+from ..harness import DUO, PRO, Boots
+from .clock import Day
+from .oracle import Pair, Reported
+
+GO = "C0:FF:EE:00:60:04"
+PIN = "482916"
+BLUEPRINTS = Path(__file__).resolve().parents[2] / "blueprints"
+KIB = 1024
+MIB = 1024 * KIB
+
+#: address, model, PIN, the proxies that hear it, battery
+BOOTS: tuple[tuple[str, Model, str | None, tuple[str, ...], float], ...] = (
+    (DUO, Model.DUO_5, None, ("living-room",), 90.0),
+    (PRO, Model.PRO_8, PIN, ("living-room", "bedroom"), 60.0),
+    (GO, Model.GO_4, None, ("bedroom",), 70.0),
+)
+
+
+@dataclass(slots=True)
+class Home:
+    """What the soak runs in: Home Assistant and its fixtures."""
+
+    hass: HomeAssistant
+    freezer: FrozenDateTimeFactory
+    esphome: ESPHomeProxies
+    radio: SimRadio
+    zeroconf: MagicMock
+    caplog: pytest.LogCaptureFixture
+
+
+@pytest.fixture
+def home(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    esphome_proxies: ESPHomeProxies,
+    radio: SimRadio,
+    mock_async_zeroconf: MagicMock,
+    caplog: pytest.LogCaptureFixture,
+) -> Home:
+    return Home(hass, freezer, esphome_proxies, radio, mock_async_zeroconf, caplog)
+
+
+async def build(
+    home: Home,
+    rng: random.Random,
+    options: list[dict[str, Any]] | None = None,
+    *,
+    quiet_step: float = 5.0,
+) -> Day:
+    """The proxies, the three pairs added to Home Assistant (with these options), one clock."""
+    hass = home.hass
+    heard_in = {name for *_, names, _ in BOOTS for name in names}
+    proxies = {
+        name: await home.esphome.start(
+            name, hears=[address for address, *_, names, _ in BOOTS if name in names]
+        )
+        for name in sorted(heard_in, reverse=True)  # the living room first
+    }
+    pairs = []
+    for n, (address, model, pin, names, battery) in enumerate(BOOTS):
+        serial = "PB" + address.replace(":", "")[-6:]
+        device = SimulatedBoots(address, model, pin=pin, battery=battery, serial=serial)
+        boots = Boots(hass, proxies[names[0]], device)
+        pair = Pair(boots, [proxies[name] for name in names], {})
+        device.link.on_execute = pair.on_execute
+        await boots.add_entry(pin=pin, **(options[n] if options else {}))
+        pairs.append(pair)
+    day = Day(
+        hass, home.freezer, home.esphome, list(proxies.values()), pairs, home.radio, rng,
+        quiet_step=quiet_step,
+    )  # fmt: skip
+    await day.step()
+    log_session_ends(hass, pairs)
+    return day
+
+
+async def evening_automations(
+    hass: HomeAssistant, pairs: list[Pair], blueprint: str, inputs: list[dict[str, Any]]
+) -> None:
+    """One automation per pair from the blueprint; each trigger is an intended START."""
+    shutil.copytree(BLUEPRINTS, hass.config.path("blueprints"), dirs_exist_ok=True)
+    for pair, evening in zip(pairs, inputs, strict=True):
+        pair.evening = evening
+    automations = [
+        {
+            "alias": f"Evening {pair.slug}",
+            "use_blueprint": {
+                "path": f"presso_boots/{blueprint}",
+                "input": {"boots": pair.boots.device_id, **pair.evening},
+            },
+        }
+        for pair in pairs
+    ]
+    assert await async_setup_component(hass, "automation", {"automation": automations})
+    await hass.async_block_till_done()
+
+
+def intend_evening_starts(hass: HomeAssistant, pairs: list[Pair]) -> None:
+    """Every trigger of an evening automation is an intended START of its session."""
+    by_name = {f"automation.evening_{pair.slug}": pair for pair in pairs}
+    programs = {key: number for number, key in PROGRAM_KEYS.items()}
+
+    @callback
+    def triggered(event: Event) -> None:
+        evening = (pair := by_name[event.data["entity_id"]]).evening
+        start = (programs[evening["program"]], evening["pressure"], evening["duration"])
+        pair.intended.append(("start", start))
+
+    hass.bus.async_listen("automation_triggered", triggered)
+
+
+def log_session_ends(hass: HomeAssistant, pairs: list[Pair]) -> None:
+    """Session ends the event entities report (each once: a state restored on setup is no new one)."""
+    by_entity = {f"event.{pair.slug}_session": pair for pair in pairs}
+    seen: set[str] = set()
+
+    @callback
+    def changed(event: Event) -> None:
+        pair = by_entity.get(event.data["entity_id"])
+        new = event.data["new_state"]
+        if pair is None or new is None or new.state in ("unknown", "unavailable", *seen):
+            return
+        seen.add(new.state)
+        if (event_type := new.attributes.get("event_type")) != "started":
+            at = dt_util.utcnow()
+            pair.reported.append(Reported(at, event_type, new.attributes.get("minutes")))
+
+    hass.bus.async_listen("state_changed", changed)
+
+
+# --- memory and leftovers ----------------------------------------------------------------------
+
+
+def _recording_mocks(home: Home) -> list[Any]:
+    """The test plugin's mocks that record every call: its zeroconf, its storage (every write)."""
+    methods = (storage.Store._async_write_data, storage.Store._async_load)
+    return [home.zeroconf, *(method for method in methods if hasattr(method, "reset_mock"))]
+
+
+def memory(home: Home, day: Day, *keep: str) -> tracemalloc.Snapshot:
+    """What is allocated now, but for what the test keeps by design.
+
+    Emptied first: the proxies' benchmark counters (every GATT operation and
+    connect timed) and the call records of the test plugin's mocks (its storage
+    mock holds every write). Left out: allocations by the soak's own bookkeeping
+    (this package and the files in ``keep``).
+    """
+    for proxy in day.proxies:
+        proxy.stats = ProxyStats()
+    for mock in _recording_mocks(home):
+        mock.reset_mock()
+    gc.collect()
+    ours = [tracemalloc.Filter(False, f"{Path(__file__).parent}{os.sep}*"), *(
+        tracemalloc.Filter(False, name) for name in keep
+    )]  # fmt: skip
+    return tracemalloc.take_snapshot().filter_traces(
+        [tracemalloc.Filter(False, tracemalloc.__file__), *ours]
+    )
+
+
+def growth(before: tracemalloc.Snapshot, after: tracemalloc.Snapshot) -> tuple[int, str]:
+    """Bytes more than at the baseline, and the lines that allocated the most of them."""
+    diff = sorted(after.compare_to(before, "lineno"), key=lambda stat: -stat.size_diff)
+    top = ", ".join(
+        f"{Path(stat.traceback[0].filename).name}:{stat.traceback[0].lineno} "
+        f"{stat.size_diff / KIB:+.0f} KiB"
+        for stat in diff[:3]
+    )
+    return sum(stat.size_diff for stat in diff), top
+
+
+def _ours(awaiting: Any) -> bool:
+    """A coroutine of the integration's, here or anywhere down its await chain."""
+    while awaiting is not None:
+        code = getattr(awaiting, "cr_code", None)
+        if code is not None and f"{os.sep}presso_boots{os.sep}" in code.co_filename:
+            return True
+        awaiting = getattr(awaiting, "cr_await", None)
+    return False
+
+
+def leftovers(hass: HomeAssistant) -> list[str]:
+    """The integration's tasks and timers still alive."""
+    tasks = [repr(t) for t in asyncio.all_tasks() if not t.done() and _ours(t.get_coro())]
+    timers = [
+        repr(handle)
+        for handle in get_scheduled_timer_handles(hass.loop)
+        if not handle.cancelled() and "presso_boots" in repr(handle)
+    ]
+    return tasks + timers

@@ -1,0 +1,203 @@
+"""What the boots really did, beside what Home Assistant shows and counts.
+
+Each ``Pair`` keeps the boots' own log of the sessions they ran (``Run``: start,
+end, running seconds, how it ended, from the simulated device's state at every
+step), the user-level commands Home Assistant was asked for and the ones the
+boots executed, and the session events Home Assistant fired. The checks compare
+them: entities against the boots' state, events and totals against the log.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from homeassistant.core import HomeAssistant
+
+from custom_components.presso_boots.const import FAULT_KEYS, PROGRAM_KEYS
+from custom_components.presso_boots.presso_ble import SessionState
+from custom_components.presso_boots.presso_ble.const import CommandType
+from custom_components.presso_boots.presso_ble.messages import (
+    Command,
+    Pause,
+    Resume,
+    SetPressure,
+    SetProgram,
+    Start,
+    Stop,
+)
+from presso_sim import SimulatedBoots
+
+from ..harness import Boots
+
+type Intent = tuple[str, object]
+
+#: The command type each intention goes out as.
+ON_THE_WIRE = {
+    "pressure": CommandType.SET_PRESSURE,
+    "program": CommandType.SET_PROGRAM,
+    "stop": CommandType.STOP,
+}
+
+
+def intent(command: Command) -> Intent | None:
+    """What a user-level command asks for, to compare intentions and executions; None: plumbing."""
+    match command:
+        case Start():
+            return ("start", (command.program, command.pressure, command.duration))
+        case SetPressure():
+            return ("pressure", command.pressure)
+        case SetProgram():
+            return ("program", command.program)
+        case Stop():
+            return ("stop", None)
+        case Pause():
+            return ("pause", None)
+        case Resume():
+            return ("resume", None)
+    return None
+
+
+@dataclass(slots=True)
+class Run:
+    """One session in the boots' own log."""
+
+    started: datetime
+    ended: datetime | None = None
+    seconds: float = 0.0
+    """Running seconds (pauses excluded), as the boots count them."""
+    completed: bool = False
+    """It ran its full length."""
+
+
+@dataclass(slots=True)
+class Reported:
+    """A session end as Home Assistant's event entity reported it."""
+
+    at: datetime
+    event_type: str
+    minutes: float | None
+
+
+@dataclass(slots=True)
+class Pair:
+    """One pair of boots in the soak: its harness, the proxies that hear it, what was asked of it."""
+
+    boots: Boots
+    proxies: list[Any]
+    evening: dict[str, Any]
+    intended: list[Intent] = field(default_factory=list)
+    """User-level commands Home Assistant was asked for (by the user or a blueprint)."""
+    executed: list[Intent] = field(default_factory=list)
+    """User-level commands the boots executed (a resend answered from memory is not one)."""
+    runs: list[Run] = field(default_factory=list)
+    """The boots' log of the sessions they ran."""
+    reported: list[Reported] = field(default_factory=list)
+    """Session ends Home Assistant reported (its event entity), in order."""
+    stops_asked: int = 0
+    """Stops the user asked for while the boots ran a session."""
+    _was_active: bool = False
+
+    @property
+    def device(self) -> SimulatedBoots:
+        return self.boots.device
+
+    @property
+    def slug(self) -> str:
+        return self.device.local_name.lower().replace(" ", "_")
+
+    @property
+    def sessions_ended(self) -> int:
+        return sum(1 for run in self.runs if run.ended is not None)
+
+    @property
+    def sessions_completed(self) -> int:
+        return sum(1 for run in self.runs if run.completed)
+
+    @property
+    def ends_reported(self) -> int:
+        return len(self.reported)
+
+    def on_execute(self, command: Command) -> None:
+        if (executed := intent(command)) is not None:
+            self.executed.append(executed)
+
+    def twice(self) -> list[Intent]:
+        """Executions no intention accounts for (a command run twice shows here).
+
+        Both lists are in order, so each execution is matched with the next
+        unmatched intention like it.
+        """
+        extra, start = [], 0
+        for done in self.executed:
+            if done in self.intended[start:]:
+                start = self.intended.index(done, start) + 1
+            else:
+                extra.append(done)
+        return extra
+
+    def note_clock(self, now: datetime) -> None:
+        """Log the boots' sessions from their state (called after every step of their clock)."""
+        device = self.device
+        active = device.session_active
+        if active and not self._was_active:
+            self.runs.append(Run(now))
+        if active:
+            self.runs[-1].seconds = device.elapsed
+        elif self._was_active:
+            run = self.runs[-1]
+            run.ended = now
+            run.completed = device.elapsed >= device.settings.duration * 60 - 1e-6
+            run.seconds = max(run.seconds, device.elapsed) if run.completed else run.seconds
+        self._was_active = active
+
+    def note_reboot(self, now: datetime) -> None:
+        """The boots power-cycle now: a session they ran ends with what it had run."""
+        if self._was_active:
+            self.runs[-1].seconds = self.device.elapsed
+            self.runs[-1].ended = now
+            self._was_active = False
+
+    def expected(self) -> dict[str, set[str]]:
+        """What each checked entity must show for the device's real state."""
+        device = self.device
+        state = device.state.name.lower()
+        # advertisements have no "finishing" flag: venting boots advertise as idle
+        states = {state, "idle"} if device.state == SessionState.FINISHING else {state}
+        return {
+            f"switch.{self.slug}": {"on" if device.session_active else "off"},
+            f"sensor.{self.slug}_session_state": states,
+            f"select.{self.slug}_program": {PROGRAM_KEYS[device.settings.program]},
+            f"number.{self.slug}_pressure": {str(device.settings.pressure)},
+            f"sensor.{self.slug}_fault": {FAULT_KEYS[int(device.fault)]},
+            f"sensor.{self.slug}_battery": {str(round(device.battery))},
+        }
+
+    def mismatches(self, hass: HomeAssistant) -> list[str]:
+        wrong = []
+        for entity_id, allowed in self.expected().items():
+            state = hass.states.get(entity_id)
+            shown = state.state if state is not None else "missing"
+            if entity_id.startswith("number.") and shown.endswith(".0"):
+                shown = shown[:-2]
+            if shown not in allowed:
+                wrong.append(f"{entity_id}={shown} (boots: {'/'.join(sorted(allowed))})")
+        return wrong
+
+
+@dataclass(slots=True)
+class Figures:
+    """What the soak measured."""
+
+    faults: dict[str, int] = field(default_factory=dict)
+    after_fault: list[tuple[str, float]] = field(default_factory=list)
+    """(fault kind, simulated seconds from the first advertisement to consistent entities)."""
+    checks: int = 0
+    refused: dict[str, int] = field(default_factory=dict)
+    """Commands that came back with a (translated) error, by its key and the fault it met."""
+    commands: int = 0
+
+    @property
+    def worst(self) -> float:
+        return max((seconds for _, seconds in self.after_fault), default=0.0)
