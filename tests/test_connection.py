@@ -366,7 +366,8 @@ async def test_a_session_stopped_while_the_link_is_down_is_reported_stopped(
     hass: HomeAssistant, duo: Boots, freezer: FrozenDateTimeFactory
 ) -> None:
     """Its twin above ends on its own; this one is stopped on the buttons mid-way, minutes
-    before its end: when the boots are next seen idle it is "stopped", not "finished"."""
+    before its end: when the boots are next seen idle it is "stopped", not "finished", and it
+    counts the minutes the boots ran, not the ones until Home Assistant heard of the end."""
     duo.clock = freezer
     await hass.services.async_call(DOMAIN_SWITCH, "turn_on", {"entity_id": SWITCH}, blocking=True)
     await hass.services.async_call(
@@ -379,6 +380,7 @@ async def test_a_session_stopped_while_the_link_is_down_is_reported_stopped(
     duo.faults.out_of_range = True
     duo.proxy.radio.drop_link(DUO)
     await duo.run(10)
+    ran = duo.device.elapsed
     duo.device.press_button("stop")  # 2 min 50 s before its end
     await duo.run(20)
     assert duo.device.state == SessionState.IDLE
@@ -392,6 +394,9 @@ async def test_a_session_stopped_while_the_link_is_down_is_reported_stopped(
     assert event.attributes["source"] == "unknown"  # nobody told us who stopped it
     assert event.attributes["duration"] == 5
     assert duo.state(SWITCH) == "off"
+    # heard of 50 s after it: the boots' lifetime therapy seconds tell how long it ran
+    assert event.attributes["minutes"] == pytest.approx(ran / 60, abs=0.1)
+    assert float(duo.state("sensor.presso_d005_therapy_today")) == pytest.approx(ran / 60, abs=0.1)
 
 
 async def test_a_stop_that_ran_before_the_link_dropped_is_not_sent_again(

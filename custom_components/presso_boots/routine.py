@@ -78,10 +78,15 @@ class SessionClock:
     """Running time and time-weighted target pressure of the session in progress.
 
     Running time is what the boots report (duration minus time left), so it
-    follows the device's clock through pauses and lost links.
+    follows the device's clock through pauses and lost links. A session whose end
+    Home Assistant learns late (the link was down) ran what the boots' lifetime
+    therapy seconds moved by since it began, not until the moment Home Assistant
+    heard of its end.
     """
 
     def __init__(self) -> None:
+        #: The boots' lifetime therapy seconds when the session began (from a STATUS).
+        self.lifetime_base: int | None = None
         self.ends: datetime | None = None
         self.paused_left: float | None = None
         self.duration: int | None = None
@@ -114,12 +119,25 @@ class SessionClock:
             self.ends, self.paused_left = data.session_ends, None
         elif data.state == SessionState.PAUSED and self.paused_left is None and self.ends:
             self.paused_left = max(0.0, (self.ends - now).total_seconds())
+        elapsed = self._elapsed_at(now)
+        if self.lifetime_base is None and data.lifetime_seconds is not None and elapsed is not None:
+            self.lifetime_base = data.lifetime_seconds - round(elapsed)
 
-    def stop(self, now: datetime) -> None:
-        """The session ended now."""
-        if not self.stopped:
+    def stop(self, now: datetime, lifetime_seconds: int | None = None) -> None:
+        """The session ended now, or (with the boots' lifetime seconds) before now."""
+        if self.stopped:
+            return
+        self.stopped = True
+        base = self.lifetime_base
+        if lifetime_seconds is None or base is None or lifetime_seconds < base:
             self._catch_up(now)
-            self.stopped = True
+            return
+        ran = float(lifetime_seconds - base)
+        if ran >= self.elapsed:
+            self._pressure_seconds += (self.pressure or 0) * (ran - self.elapsed)
+        elif self.elapsed:
+            self._pressure_seconds *= ran / self.elapsed
+        self.elapsed = ran
 
     @property
     def average_pressure(self) -> int | None:
@@ -315,7 +333,7 @@ class Routine:
         if new.session_active:
             self._clock.update(new, now)
         elif old.session_active:
-            self._clock.stop(now)
+            self._clock.stop(now, new.lifetime_seconds)
 
     def session_ended(self, kind: str, summary: dict[str, Any]) -> str:
         """Count a session that ended, add its summary; returns the event type to report."""
