@@ -95,8 +95,6 @@ class Pair:
     """The boots' log of the sessions they ran."""
     reported: list[Reported] = field(default_factory=list)
     """Session ends Home Assistant reported (its event entity), in order."""
-    stops_asked: int = 0
-    """Stops the user asked for while the boots ran a session."""
     _was_active: bool = False
 
     @property

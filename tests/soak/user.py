@@ -12,7 +12,7 @@ from custom_components.presso_boots.const import PROGRAM_KEYS
 from custom_components.presso_boots.presso_ble import SessionState
 
 from .clock import Day
-from .oracle import Intent, Pair
+from .oracle import Intent, Pair, Run
 
 #: The user does something in Home Assistant about this often (simulated seconds, mean).
 USER_EVERY = 240.0
@@ -24,6 +24,8 @@ class User:
     def __init__(self, day: Day, every: float = USER_EVERY) -> None:
         self.day = day
         self.every = every
+        #: Each stop asked of a running session: the pair, its run, the simulated second asked.
+        self.stops: list[tuple[Pair, Run, float]] = []
 
     async def live(self, seconds: float) -> None:
         """Time passes; now and then the user changes something from Home Assistant."""
@@ -55,7 +57,8 @@ class User:
 
     def stop(self, pair: Pair) -> asyncio.Task[bool]:
         """The session switch turned off."""
-        pair.stops_asked += pair.device.session_active
+        if pair.device.session_active:
+            self.stops.append((pair, pair.runs[-1], self.day.seconds))
         data = {"entity_id": f"switch.{pair.slug}"}
         return self.call(pair, "switch", "turn_off", data, ("stop", None))
 
