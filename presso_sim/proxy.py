@@ -30,6 +30,8 @@ class VirtualProxy(BaseHaRemoteScanner):
     def __init__(self, radio: SimRadio, source: str = "AA:BB:CC:DD:EE:01", slots: int = 3) -> None:
         self.radio = radio
         self.slots = slots
+        #: Slots other devices hold.
+        self.taken = 0
         self.rssi: dict[str, int] = {}
         self._client_class = radio.client_class()
         connector = HaBluetoothConnector(
@@ -43,12 +45,13 @@ class VirtualProxy(BaseHaRemoteScanner):
         return [a for a, link in self.radio.links.items() if isinstance(link, self._client_class)]
 
     def _can_connect(self) -> bool:
-        return len(self.in_use) < self.slots
+        return len(self.in_use) + self.taken < self.slots
 
     def get_allocations(self) -> Allocations:
         """Slot accounting the way ESPHome proxies report it."""
         used = self.in_use
-        return Allocations(self.source, self.slots, max(0, self.slots - len(used)), used)
+        free = max(0, self.slots - len(used) - self.taken)
+        return Allocations(self.source, self.slots, free, used)
 
     def advertise(self, device: Advertiser, rssi: int | None = None) -> bool:
         """Hear one advertisement (data + scan response); False while the device sleeps."""

@@ -69,6 +69,7 @@ from .soak.home import (
     memory,
 )
 from .soak.oracle import Pair, Run
+from .soak.paths import PATHS
 from .soak.user import User
 from .test_day_in_home_assistant import seeds
 
@@ -158,8 +159,9 @@ def _timeline(rng: random.Random) -> list[tuple[float, str, Any]]:
 class Week:
     """The week's schedule run on the soak's clock, user and faults, with its own checks."""
 
-    def __init__(self, day: Day, user: User, faults: Faults) -> None:
+    def __init__(self, day: Day, user: User, faults: Faults, path: str) -> None:
         self.day, self.user, self.faults = day, user, faults
+        self.home_path = path
         self.tally = Tally()
 
     def now(self) -> datetime:
@@ -220,7 +222,7 @@ class Week:
         self.tally.starts_asked += 1
         self.tally.refusals_expected += expected is not None
         wanted = (2, ritual["pressure"], minutes)  # gradient is program 2
-        pair.intended.append(("start", wanted))
+        pair.intend(("start", wanted))
         task = self.day.spawn(
             self.day.hass.services.async_call("presso_boots", "start_session", data, blocking=True)
         )
@@ -294,7 +296,8 @@ def _summary(week: Week, seed: int, grown: int, cpu: float) -> str:
     )
     faults = ", ".join(f"{kind} {day.figures.faults.get(kind, 0)}" for kind in KINDS)
     return (
-        f"a week in Home Assistant, {DAYS} days simulated in Europe/Madrid, seed {seed}: "
+        f"a week in Home Assistant, {DAYS} days simulated in Europe/Madrid, "
+        f"{week.home_path} path, seed {seed}: "
         f"{sum(day.figures.faults.values())} faults ({faults}); "
         f"sessions ended / ends reported / counted in therapy minutes "
         f"{sum(p.sessions_ended for p in pairs)} / {sum(p.ends_reported for p in pairs)} / "
@@ -332,6 +335,7 @@ async def enable_event_loop_debug() -> None:
 
 
 @pytest.mark.parametrize("seed", seeds((7,)))
+@pytest.mark.parametrize("home", PATHS, indirect=True)
 @pytest.mark.freeze_time(START.astimezone(dt_util.UTC).isoformat())
 async def test_a_week_in_home_assistant(home: Home, seed: int) -> None:
     hass = home.hass
@@ -346,7 +350,7 @@ async def test_a_week_in_home_assistant(home: Home, seed: int) -> None:
     await evening_automations(hass, day.pairs, "evening_ritual.yaml", RITUALS)
     intend_evening_starts(hass, day.pairs)
     user = User(day, every=USER_EVERY)
-    week = Week(day, user, Faults(day, user))
+    week = Week(day, user, Faults(day, user), home.path)
     try:
         baseline: tracemalloc.Snapshot | None = None
         for at, what, argument in _timeline(rng):

@@ -29,9 +29,9 @@ from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 
 from presso_sim import SimRadio, SimulatedBoots
-from presso_sim.esphome_proxy import ESPHomeProxy
 
 from ..esphome import ESPHomeProxies
+from . import paths
 from .oracle import Figures, Pair
 
 #: Seconds from the first advertisement after a fault within which the entities must match.
@@ -43,14 +43,14 @@ CHECK_EVERY = 60.0
 
 
 class Day:
-    """Home Assistant, its ESPHome proxies and the pairs of boots on one simulated clock."""
+    """Home Assistant, its proxies (or local adapter) and the pairs of boots on one clock."""
 
     def __init__(
         self,
         hass: HomeAssistant,
         freezer: FrozenDateTimeFactory,
-        esphome: ESPHomeProxies,
-        proxies: list[ESPHomeProxy],
+        esphome: ESPHomeProxies | None,
+        proxies: list[paths.Proxy],
         pairs: list[Pair],
         radio: SimRadio,
         rng: random.Random,
@@ -104,7 +104,7 @@ class Day:
         only the next step can move the clock they wait on.
         """
         for proxy in self.proxies:
-            await proxy.ping()
+            await paths.ping(proxy)
         waiter = asyncio.ensure_future(self.hass.async_block_till_done())
         for _ in range(50):
             if waiter.done():
@@ -112,7 +112,7 @@ class Day:
             await asyncio.sleep(0)
         waiter.cancel()
         for proxy in self.proxies:
-            await proxy.ping()
+            await paths.ping(proxy)
 
     def busy(self) -> bool:
         """A session runs, a link is up, or something waits on the clock."""

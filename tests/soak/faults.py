@@ -11,6 +11,7 @@ from custom_components.presso_boots.presso_ble.const import AdvertisementFlag
 from presso_sim.esphome_proxy import ESPHomeProxy
 from presso_sim.spoofer import Spoofer
 
+from . import paths
 from .clock import Day
 from .oracle import ON_THE_WIRE, Pair
 from .user import User
@@ -83,19 +84,20 @@ class Faults:
             await day.until(self.user.tweak(pair).done, "a setting change")
         if how == "proxy":
             for proxy in pair.proxies:
-                proxy.drop_link(address)  # the ESP reports it closed by the peer
+                paths.drop_link(proxy, day.radio, address)  # the proxy reports it closed
         else:
             day.radio.drop_link(address)  # the radio link breaks under the proxy
 
     async def proxy_restart(self) -> None:
-        """The ESP holding the pair's link (or one that hears it) reboots: its API connection and
-        every link drop at once; sometimes with a command's response on its way."""
+        """The proxy holding the pair's link (or one that hears it) restarts: an ESP's API
+        connection and every link drop at once (``paths.restart``); sometimes with a command's
+        response on its way."""
         day, pair = self.day, self._target()
-        holders = [p for p in pair.proxies if pair.device.address in p.links]
+        holders = [p for p in pair.proxies if paths.holds(p, pair.device.address)]
         proxy = day.rng.choice(holders or pair.proxies)
         command = await self._in_flight(pair) if day.rng.random() < 0.5 else None
-        proxy.reboot()
-        await day.until(subscribed(proxy), f"{proxy.name} back")
+        await paths.restart(proxy, day.radio)
+        await day.until(paths.back(proxy), "the proxy back")
         if command is not None:
             await day.until(command.done, "a command across a proxy restart")
 
@@ -112,13 +114,14 @@ class Faults:
         """A response later than the library's timeout, or the proxy's Bluetooth stack hung for
         3 to 45 s (past bleak-esphome's 30 s GATT timeout) with a command waiting."""
         day, pair = self.day, self._target()
-        if day.rng.random() < 0.5:
+        esps = [p for p in pair.proxies if isinstance(p, ESPHomeProxy)]
+        if day.rng.random() < 0.5 or not esps:
             pair.boots.faults.response_delay = LATE
             await day.until(self.user.command(pair).done, "a command with a late response")
             pair.boots.faults.response_delay = 0.0
             return
-        holders = [p for p in pair.proxies if pair.device.address in p.links]
-        proxy = day.rng.choice(holders or pair.proxies)
+        holders = [p for p in esps if paths.holds(p, pair.device.address)]
+        proxy = day.rng.choice(holders or esps)
         proxy.stall()  # the ESP's Bluetooth stack hangs; its API still answers
         command = self.user.command(pair)
         await day.run(day.rng.uniform(3, 45))
@@ -144,13 +147,13 @@ class Faults:
         """Other devices take every slot of the proxies that hear a pair, for a minute or two."""
         day, pair = self.day, self._target()
         for proxy in pair.proxies:
-            proxy.occupy_slots()
+            paths.occupy_slots(proxy)
         if pair.device.central is not None and day.rng.random() < 0.5:
             day.radio.drop_link(pair.device.address)  # and its own link breaks meanwhile
         command = self.user.command(pair)
         await day.run(day.rng.uniform(30, 120))
         for proxy in pair.proxies:
-            proxy.release_slots()
+            paths.release_slots(proxy)
         await day.until(command.done, "a command while the slots are taken")
 
     async def entry_reload(self) -> None:
@@ -170,7 +173,8 @@ class Faults:
             await day.run(day.rng.uniform(10, 60))
         entries = day.hass.config_entries
         presso = [p.boots.entry_id for p in day.pairs]
-        proxies = [day.esphome.entry(proxy).entry_id for proxy in day.proxies]
+        esps = [proxy for proxy in day.proxies if isinstance(proxy, ESPHomeProxy)]
+        proxies = [day.esphome.entry(proxy).entry_id for proxy in esps] if day.esphome else []
         day.restarting = True
         for entry_id in presso + proxies:
             await day.complete(entries.async_unload(entry_id), "unload")
@@ -178,7 +182,7 @@ class Faults:
         for entry_id in proxies:
             await day.complete(entries.async_setup(entry_id), "esphome setup")
         for proxy in day.proxies:
-            await day.until(subscribed(proxy), f"{proxy.name} back")
+            await day.until(paths.back(proxy), "the proxies back")
         for entry_id in presso:
             await day.complete(entries.async_setup(entry_id), "presso setup")
         day.restarting = False
@@ -198,11 +202,6 @@ class Faults:
             for proxy in pair.proxies:
                 proxy.advertise(spoofer)
             await day.step(1.0)
-
-
-def subscribed(proxy: ESPHomeProxy) -> Callable[[], bool]:
-    """Home Assistant's esphome integration is connected to the proxy and hears its radio."""
-    return lambda: any(session.raw_advertisements for session in proxy.sessions)
 
 
 FAULTS: dict[str, Callable[[Faults], Awaitable[None]]] = {

@@ -1,9 +1,12 @@
-"""The home the soak runs in: Home Assistant, two emulated ESPHome proxies, three pairs of boots.
+"""The home the soak runs in: Home Assistant, its Bluetooth, three pairs of boots.
 
-A Duo 5 heard in the living room, a Go 4 in the bedroom and a Pro 8 with a PIN
-heard by both. Each pair gets its evening session from an automation made
-from one of the integration's blueprints; the session events Home Assistant
-fires are logged beside the boots' own log (``oracle.Pair``).
+On the ``esphome`` path (the default) two emulated ESPHome proxies: a Duo 5
+heard in the living room, a Go 4 in the bedroom and a Pro 8 with a PIN heard by
+both. On the ``bluez`` path one local adapter hears the three, on the
+``virtual`` path one virtual proxy (``paths``). Each pair gets its evening
+session from an automation made from one of the integration's blueprints; the
+session events Home Assistant fires are logged beside the boots' own log
+(``oracle.Pair``).
 """
 
 from __future__ import annotations
@@ -30,10 +33,13 @@ from pytest_homeassistant_custom_component.common import get_scheduled_timer_han
 from custom_components.presso_boots.const import PROGRAM_KEYS
 from custom_components.presso_boots.presso_ble.const import Model
 from presso_sim import SimRadio, SimulatedBoots
+from presso_sim.bluez import EmulatedBluetoothd
 from presso_sim.esphome_proxy import ProxyStats
+from presso_sim.proxy import VirtualProxy
 
 from ..esphome import ESPHomeProxies
 from ..harness import DUO, PRO, Boots
+from . import paths
 from .clock import Day
 from .oracle import Pair, Reported
 
@@ -53,26 +59,72 @@ BOOTS: tuple[tuple[str, Model, str | None, tuple[str, ...], float], ...] = (
 
 @dataclass(slots=True)
 class Home:
-    """What the soak runs in: Home Assistant and its fixtures."""
+    """What the soak runs in: Home Assistant, its fixtures and the radio path's."""
 
     hass: HomeAssistant
     freezer: FrozenDateTimeFactory
-    esphome: ESPHomeProxies
     radio: SimRadio
-    zeroconf: MagicMock
     caplog: pytest.LogCaptureFixture
+    path: str = "esphome"
+    esphome: ESPHomeProxies | None = None
+    zeroconf: MagicMock | None = None
+    adapter: EmulatedBluetoothd | None = None
+    virtual: VirtualProxy | None = None
 
 
 @pytest.fixture
 def home(
+    request: pytest.FixtureRequest,
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
-    esphome_proxies: ESPHomeProxies,
     radio: SimRadio,
-    mock_async_zeroconf: MagicMock,
     caplog: pytest.LogCaptureFixture,
 ) -> Home:
-    return Home(hass, freezer, esphome_proxies, radio, mock_async_zeroconf, caplog)
+    """The soak's home on the path the test asks for (``indirect`` parametrization)."""
+    home = Home(hass, freezer, radio, caplog, getattr(request, "param", "esphome"))
+    if home.path == "esphome":
+        home.esphome = request.getfixturevalue("esphome_proxies")
+        home.zeroconf = request.getfixturevalue("mock_async_zeroconf")
+    elif home.path == "bluez":
+        home.adapter = request.getfixturevalue("local_adapter")
+        _scanner_on_the_soak_clock(request.getfixturevalue("monkeypatch"))
+    else:
+        home.virtual = request.getfixturevalue("proxy")
+    return home
+
+
+def _scanner_on_the_soak_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """habluetooth's scanner watchdog reads the frozen clock, as the event loop does.
+
+    It restarts a local scanner that heard nothing for 90 s (after bluetoothd
+    restarted, say), timing that silence on ``monotonic_time_coarse``: the soak's
+    simulated 90 s take a fraction of a real second.
+    """
+    import habluetooth.base_scanner
+    import habluetooth.manager
+    import habluetooth.scanner_bleak
+
+    for module in (habluetooth.base_scanner, habluetooth.manager, habluetooth.scanner_bleak):
+        monkeypatch.setattr(module, "monotonic_time_coarse", _loop_time)
+
+
+def _loop_time() -> float:
+    return asyncio.get_running_loop().time()
+
+
+async def _proxies(home: Home) -> dict[str, paths.Proxy]:
+    """The path's proxies by name (the rooms they are in)."""
+    if home.esphome is not None:
+        heard_in = {name for *_, names, _ in BOOTS for name in names}
+        return {
+            name: await home.esphome.start(
+                name, hears=[address for address, *_, names, _ in BOOTS if name in names]
+            )
+            for name in sorted(heard_in, reverse=True)  # the living room first
+        }
+    one = home.adapter or home.virtual
+    assert one is not None
+    return {name: one for *_, names, _ in BOOTS for name in names}
 
 
 async def build(
@@ -84,25 +136,19 @@ async def build(
 ) -> Day:
     """The proxies, the three pairs added to Home Assistant (with these options), one clock."""
     hass = home.hass
-    heard_in = {name for *_, names, _ in BOOTS for name in names}
-    proxies = {
-        name: await home.esphome.start(
-            name, hears=[address for address, *_, names, _ in BOOTS if name in names]
-        )
-        for name in sorted(heard_in, reverse=True)  # the living room first
-    }
+    proxies = await _proxies(home)
     pairs = []
     for n, (address, model, pin, names, battery) in enumerate(BOOTS):
         serial = "PB" + address.replace(":", "")[-6:]
         device = SimulatedBoots(address, model, pin=pin, battery=battery, serial=serial)
         boots = Boots(hass, proxies[names[0]], device)
-        pair = Pair(boots, [proxies[name] for name in names], {})
+        pair = Pair(boots, list({id(p): p for p in (proxies[n] for n in names)}.values()), {})
         device.link.on_execute = pair.on_execute
         await boots.add_entry(pin=pin, **(options[n] if options else {}))
         pairs.append(pair)
+    unique = list({id(proxy): proxy for proxy in proxies.values()}.values())
     day = Day(
-        hass, home.freezer, home.esphome, list(proxies.values()), pairs, home.radio, rng,
-        quiet_step=quiet_step,
+        hass, home.freezer, home.esphome, unique, pairs, home.radio, rng, quiet_step=quiet_step,
     )  # fmt: skip
     await day.step()
     log_session_ends(hass, pairs)
@@ -139,7 +185,7 @@ def intend_evening_starts(hass: HomeAssistant, pairs: list[Pair]) -> None:
     def triggered(event: Event) -> None:
         evening = (pair := by_name[event.data["entity_id"]]).evening
         start = (programs[evening["program"]], evening["pressure"], evening["duration"])
-        pair.intended.append(("start", start))
+        pair.intend(("start", start))
 
     hass.bus.async_listen("automation_triggered", triggered)
 
@@ -169,7 +215,8 @@ def log_session_ends(hass: HomeAssistant, pairs: list[Pair]) -> None:
 def _recording_mocks(home: Home) -> list[Any]:
     """The test plugin's mocks that record every call: its zeroconf, its storage (every write)."""
     methods = (storage.Store._async_write_data, storage.Store._async_load)
-    return [home.zeroconf, *(method for method in methods if hasattr(method, "reset_mock"))]
+    zeroconf = [home.zeroconf] if home.zeroconf is not None else []
+    return [*zeroconf, *(method for method in methods if hasattr(method, "reset_mock"))]
 
 
 def memory(home: Home, day: Day, *keep: str) -> tracemalloc.Snapshot:
@@ -181,7 +228,8 @@ def memory(home: Home, day: Day, *keep: str) -> tracemalloc.Snapshot:
     (this package and the files in ``keep``).
     """
     for proxy in day.proxies:
-        proxy.stats = ProxyStats()
+        if not isinstance(proxy, VirtualProxy):
+            proxy.stats = ProxyStats()
     for mock in _recording_mocks(home):
         mock.reset_mock()
     gc.collect()

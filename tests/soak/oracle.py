@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from homeassistant.core import HomeAssistant
+from homeassistant.util import dt as dt_util
 
 from custom_components.presso_boots.const import FAULT_KEYS, PROGRAM_KEYS
 from custom_components.presso_boots.presso_ble import SessionState
@@ -91,6 +92,8 @@ class Pair:
     """User-level commands Home Assistant was asked for (by the user or a blueprint)."""
     executed: list[Intent] = field(default_factory=list)
     """User-level commands the boots executed (a resend answered from memory is not one)."""
+    intended_at: list[datetime] = field(default_factory=list)
+    executed_at: list[datetime] = field(default_factory=list)
     runs: list[Run] = field(default_factory=list)
     """The boots' log of the sessions they ran."""
     reported: list[Reported] = field(default_factory=list)
@@ -117,22 +120,39 @@ class Pair:
     def ends_reported(self) -> int:
         return len(self.reported)
 
+    def intend(self, wanted: Intent) -> None:
+        """Home Assistant is asked for this (by the user or a blueprint), now."""
+        self.intended.append(wanted)
+        self.intended_at.append(dt_util.utcnow())
+
     def on_execute(self, command: Command) -> None:
         if (executed := intent(command)) is not None:
             self.executed.append(executed)
+            self.executed_at.append(dt_util.utcnow())
 
     def twice(self) -> list[Intent]:
         """Executions no intention accounts for (a command run twice shows here).
 
-        Both lists are in order, so each execution is matched with the next
-        unmatched intention like it.
+        Each execution, in order, takes the earliest intention like it not taken
+        yet and asked for no later than it ran (a blueprint's START runs after
+        its mobility delay, so executions need not come in the order asked).
         """
-        extra, start = [], 0
-        for done in self.executed:
-            if done in self.intended[start:]:
-                start = self.intended.index(done, start) + 1
-            else:
+        extra, taken = [], [False] * len(self.intended)
+        for done, ran in zip(self.executed, self.executed_at, strict=True):
+            match = next(
+                (
+                    n
+                    for n, (wanted, asked) in enumerate(
+                        zip(self.intended, self.intended_at, strict=True)
+                    )
+                    if not taken[n] and wanted == done and asked <= ran
+                ),
+                None,
+            )
+            if match is None:
                 extra.append(done)
+            else:
+                taken[match] = True
         return extra
 
     def note_clock(self, now: datetime) -> None:

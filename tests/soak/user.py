@@ -85,7 +85,7 @@ class User:
         self, pair: Pair, domain: str, service: str, data: dict[str, Any], wanted: Intent
     ) -> asyncio.Task[bool]:
         day = self.day
-        pair.intended.append(wanted)
+        pair.intend(wanted)
         day.figures.commands += 1
         day.log.append(f"{day.seconds:.0f} s {pair.slug} {wanted}")
         return day.spawn(self._call(domain, service, data))

@@ -1,0 +1,81 @@
+"""The three radio paths the soak runs on, and what each one's faults look like.
+
+- ``esphome``: two emulated ESPHome proxies (``aioesphomeapi`` and ``bleak-esphome``
+  in Home Assistant's ``esphome`` integration against ``presso_sim.esphome_proxy``);
+- ``bluez``: a local adapter (Home Assistant's ``bluetooth`` integration,
+  habluetooth and bleak's BlueZ backend against an emulated bluetoothd on a
+  private D-Bus);
+- ``virtual``: a remote scanner registered with Home Assistant's Bluetooth manager.
+
+A proxy restart is the ESP rebooting, bluetoothd restarting, or (virtual) every
+link of the scanner breaking at once; a stalled Bluetooth stack is the ESP's only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from presso_sim import SimRadio
+from presso_sim.bluez import EmulatedBluetoothd
+from presso_sim.esphome_proxy import ESPHomeProxy
+from presso_sim.proxy import VirtualProxy
+
+type Proxy = ESPHomeProxy | EmulatedBluetoothd | VirtualProxy
+
+PATHS = ("esphome", "bluez", "virtual")
+
+
+async def ping(proxy: Proxy) -> None:
+    """Everything the proxy passed on has reached Home Assistant (the virtual one: at once)."""
+    if not isinstance(proxy, VirtualProxy):
+        await proxy.ping()
+
+
+def drop_link(proxy: Proxy, radio: SimRadio, address: str) -> None:
+    """The proxy reports the link closed (the virtual scanner's link breaks on the radio)."""
+    if isinstance(proxy, VirtualProxy):
+        radio.drop_link(address)
+    else:
+        proxy.drop_link(address)
+
+
+async def restart(proxy: Proxy, radio: SimRadio) -> None:
+    """The proxy goes down and comes back: its links drop at once."""
+    if isinstance(proxy, ESPHomeProxy):
+        proxy.reboot()
+    elif isinstance(proxy, EmulatedBluetoothd):
+        await proxy.restart()
+    else:
+        for address in proxy.in_use:
+            radio.drop_link(address)
+
+
+def back(proxy: Proxy) -> Callable[[], bool]:
+    """Home Assistant hears the proxy's radio again."""
+    if isinstance(proxy, ESPHomeProxy):
+        return lambda: any(session.raw_advertisements for session in proxy.sessions)
+    if isinstance(proxy, EmulatedBluetoothd):
+        return lambda: bool(proxy.scan.monitors or proxy.scan.active)
+    return lambda: True
+
+
+def holds(proxy: Proxy, address: str) -> bool:
+    """The proxy holds (or is setting up) a link to ``address``."""
+    return address in (proxy.links if isinstance(proxy, ESPHomeProxy) else proxy.in_use)
+
+
+def occupy_slots(proxy: Proxy) -> None:
+    """Other devices take every connection slot of the proxy."""
+    if isinstance(proxy, ESPHomeProxy):
+        proxy.occupy_slots()
+    elif isinstance(proxy, EmulatedBluetoothd):
+        proxy.occupy_slots(proxy.slots)
+    else:
+        proxy.taken = proxy.slots
+
+
+def release_slots(proxy: Proxy) -> None:
+    if isinstance(proxy, VirtualProxy):
+        proxy.taken = 0
+    else:
+        proxy.release_slots()
