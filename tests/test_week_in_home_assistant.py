@@ -23,6 +23,8 @@ checks what Home Assistant made of it:
   when the boots ran it to its end, with its minutes;
 - Therapy today before and after each local midnight, Therapy this week and
   Sessions this week equal the log's sums for the local day and week;
+- the long-term statistics the recorder compiled of those sensors grew by the
+  log's minutes and sessions over the week;
 - the gentle start plan moved on once per completed session, never for another;
 - the rest period and the daily minutes refused exactly the starts they should;
 - no command executed twice, no stop the user asked for lost;
@@ -46,9 +48,16 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from homeassistant.components.recorder.core import Recorder
+from homeassistant.components.recorder.statistics import statistics_during_period
+from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers.recorder import get_instance
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
+from pytest_homeassistant_custom_component.components.recorder.common import (
+    async_wait_recording_done,
+)
 
 from custom_components.presso_boots.const import (
     CONF_DAILY_MINUTES,
@@ -328,6 +337,28 @@ def _stop_landed_after(pair: Pair, run: Run, asked: float) -> float | None:
     return after if after <= STOP_LANDS_WITHIN else None
 
 
+async def _statistics_growth(hass: HomeAssistant, pairs: list[Pair]) -> dict[str, float]:
+    """How much each pair's totals' long-term statistics (their sum) grew over the week."""
+    await async_wait_recording_done(hass)
+    keys = ("therapy_today", "therapy_this_week", "sessions_this_week")
+    ids = {f"sensor.{pair.slug}_{key}" for pair in pairs for key in keys}
+    rows = await get_instance(hass).async_add_executor_job(
+        statistics_during_period, hass, START, None, ids, "5minute", None, {"sum"}
+    )
+    return {
+        statistic_id.removeprefix("sensor."): round(
+            (series[-1]["sum"] or 0.0) - (series[0]["sum"] or 0.0), 2
+        )
+        for statistic_id, series in rows.items()
+    }
+
+
+@pytest.fixture
+def enable_statistics() -> bool:
+    """The recorder compiles long-term statistics (the test plugin turns that off by default)."""
+    return True
+
+
 @pytest.fixture(autouse=True)
 async def enable_event_loop_debug() -> None:
     """Home Assistant runs without asyncio's debug mode, and so does the week."""
@@ -337,9 +368,11 @@ async def enable_event_loop_debug() -> None:
 @pytest.mark.parametrize("seed", seeds((7,)))
 @pytest.mark.parametrize("home", PATHS, indirect=True)
 @pytest.mark.freeze_time(START.astimezone(dt_util.UTC).isoformat())
-async def test_a_week_in_home_assistant(home: Home, seed: int) -> None:
+async def test_a_week_in_home_assistant(recorder_mock: Recorder, home: Home, seed: int) -> None:
     hass = home.hass
     home.caplog.set_level(logging.WARNING)
+    # the test plugin's recorder echoes every SQL statement at INFO: a week of them fills memory
+    home.caplog.set_level(logging.WARNING, logger="sqlalchemy.engine")
     await hass.config.async_update(time_zone="Europe/Madrid", country="ES")
     assert await async_setup_component(hass, "persistent_notification", {})
     print(f"\nSOAK_SEED={seed}")
@@ -364,14 +397,15 @@ async def test_a_week_in_home_assistant(home: Home, seed: int) -> None:
             baseline = memory(home, day, __file__)
         await week.until(DAYS * 24 * 3600)
         await week.check_totals()
-        grown, _top = growth(baseline, memory(home, day, __file__))
+        grown, top = growth(baseline, memory(home, day, __file__))
     finally:
         tracemalloc.stop()
         await hass.services.async_call(
             "automation", "turn_off", {"entity_id": "all"}, blocking=True
         )
     cpu = time.process_time() - cpu
-    summary = _summary(week, seed, grown, cpu)
+    grew = await _statistics_growth(hass, day.pairs)
+    summary = _summary(week, seed, grown, cpu) + f"; recorder statistics grew by {grew}"
     plan_steps = _plan_steps(day.pairs[0])
     for pair in day.pairs:
         await day.complete(hass.config_entries.async_unload(pair.boots.entry_id), "unload")
@@ -389,6 +423,14 @@ async def test_a_week_in_home_assistant(home: Home, seed: int) -> None:
             assert abs(reported.minutes - run.seconds / 60) <= MINUTES_TOLERANCE, (
                 pair.slug, run, reported,
             )  # fmt: skip
+    for pair in day.pairs:
+        ends = [r for r in pair.runs if r.ended is not None]
+        minutes = sum(r.seconds for r in ends) / 60
+        for key in ("therapy_today", "therapy_this_week"):
+            assert grew[f"{pair.slug}_{key}"] == pytest.approx(minutes, abs=0.1 * (len(ends) + DAYS)), (
+                pair.slug, key, grew, minutes,
+            )  # fmt: skip
+        assert grew[f"{pair.slug}_sessions_this_week"] == len(ends), (pair.slug, grew)
     assert plan_steps == day.pairs[0].sessions_completed
     assert not tally.refusal_mismatches, tally.refusal_mismatches
     assert all(
@@ -396,6 +438,6 @@ async def test_a_week_in_home_assistant(home: Home, seed: int) -> None:
     ), "a stop the user asked for was lost"
     each = DAYS * FAULTS_PER_EVENING // len(KINDS)
     assert all(day.figures.faults.get(kind, 0) >= each for kind in KINDS), day.figures.faults
-    assert grown <= 2 * MIB
+    assert grown <= 2 * MIB, top
     assert cpu / DAYS <= 60, f"CPU seconds per simulated day {cpu / DAYS:.1f}"
     assert not leftovers(hass), leftovers(hass)

@@ -48,6 +48,12 @@ PIN = "482916"
 BLUEPRINTS = Path(__file__).resolve().parents[2] / "blueprints"
 KIB = 1024
 MIB = 1024 * KIB
+#: The recorder's database layer: its caches fill as the week's history grows (not ours).
+RECORDER = (
+    f"*{os.sep}sqlalchemy{os.sep}*",
+    f"*{os.sep}sqlite3{os.sep}*",
+    f"*{os.sep}components{os.sep}recorder{os.sep}*",
+)
 
 #: address, model, PIN, the proxies that hear it, battery
 BOOTS: tuple[tuple[str, Model, str | None, tuple[str, ...], float], ...] = (
@@ -225,7 +231,7 @@ def memory(home: Home, day: Day, *keep: str) -> tracemalloc.Snapshot:
     Emptied first: the proxies' benchmark counters (every GATT operation and
     connect timed) and the call records of the test plugin's mocks (its storage
     mock holds every write). Left out: allocations by the soak's own bookkeeping
-    (this package and the files in ``keep``).
+    (this package and the files in ``keep``) and by the recorder's database layer.
     """
     for proxy in day.proxies:
         if not isinstance(proxy, VirtualProxy):
@@ -234,7 +240,7 @@ def memory(home: Home, day: Day, *keep: str) -> tracemalloc.Snapshot:
         mock.reset_mock()
     gc.collect()
     ours = [tracemalloc.Filter(False, f"{Path(__file__).parent}{os.sep}*"), *(
-        tracemalloc.Filter(False, name) for name in keep
+        tracemalloc.Filter(False, name) for name in (*keep, *RECORDER)
     )]  # fmt: skip
     return tracemalloc.take_snapshot().filter_traces(
         [tracemalloc.Filter(False, tracemalloc.__file__), *ours]
@@ -245,7 +251,7 @@ def growth(before: tracemalloc.Snapshot, after: tracemalloc.Snapshot) -> tuple[i
     """Bytes more than at the baseline, and the lines that allocated the most of them."""
     diff = sorted(after.compare_to(before, "lineno"), key=lambda stat: -stat.size_diff)
     top = ", ".join(
-        f"{Path(stat.traceback[0].filename).name}:{stat.traceback[0].lineno} "
+        f"{'/'.join(Path(stat.traceback[0].filename).parts[-2:])}:{stat.traceback[0].lineno} "
         f"{stat.size_diff / KIB:+.0f} KiB"
         for stat in diff[:3]
     )
