@@ -38,7 +38,7 @@ from custom_components.presso_boots.presso_ble.messages import Command, Start
 from presso_sim import SimulatedBoots
 from presso_sim.bluez import EmulatedBluetoothd
 
-from .harness import DUO, Boots
+from .harness import DUO, Boots, switch
 from .test_benchmark_scale import CpuMeter, _clock_cost
 
 pytestmark = pytest.mark.benchmark
@@ -80,9 +80,7 @@ async def _release(hass: HomeAssistant, adapter: EmulatedBluetoothd) -> None:
 async def test_cold_command_through_a_local_adapter(
     hass: HomeAssistant, local_adapter: EmulatedBluetoothd
 ) -> None:
-    duo = Boots(hass, local_adapter, SimulatedBoots(DUO, 2))
-    await duo.add_entry()
-    await duo.advertise()
+    duo = await Boots.set_up(hass, local_adapter, SimulatedBoots(DUO, 2))
     await hass.services.async_call(  # the first connection: services discovered and cached
         "number", "set_value", {"entity_id": "number.presso_d005_pressure", "value": 60},
         blocking=True,
@@ -99,13 +97,9 @@ async def test_cold_command_through_a_local_adapter(
     for _ in range(SAMPLES):
         await duo.advertise()
         before = local_adapter.stats.operations()
-        await hass.services.async_call(
-            "switch", "turn_on", {"entity_id": "switch.presso_d005"}, blocking=True
-        )
+        await switch(hass, "turn_on", "switch.presso_d005")
         operations.append(started[-1] - before)
-        await hass.services.async_call(
-            "switch", "turn_off", {"entity_id": "switch.presso_d005"}, blocking=True
-        )
+        await switch(hass, "turn_off", "switch.presso_d005")
         await duo.run(10)
         await _release(hass, local_adapter)
     report(
