@@ -21,7 +21,6 @@ bleak's BlueZ backend on a private D-Bus system bus.
 
 from __future__ import annotations
 
-import asyncio
 import statistics
 from datetime import timedelta
 from typing import Any
@@ -29,17 +28,17 @@ from typing import Any
 import pytest
 from bleak.backends.bluezdbus.manager import BlueZManager
 from dbus_fast import Message
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
-from custom_components.presso_boots.coordinator import PressoCoordinator
 from custom_components.presso_boots.presso_ble.messages import Command, Start
 from presso_sim import SimulatedBoots
 from presso_sim.bluez import EmulatedBluetoothd
 
 from .harness import DUO, Boots, switch
-from .test_benchmark_scale import CpuMeter, _clock_cost
+from .test_benchmark_esphome import enable_event_loop_debug  # noqa: F401  (autouse)
+from .test_benchmark_scale import CpuMeter, _clock_cost, ours  # noqa: F401  (the fixture)
 
 pytestmark = pytest.mark.benchmark
 
@@ -50,12 +49,6 @@ BOOTS = 8
 SESSIONS = 2
 ROUNDS = 6
 ROUND_SECONDS = 60
-
-
-@pytest.fixture(autouse=True)
-async def enable_event_loop_debug() -> None:
-    """Home Assistant runs without asyncio's debug mode, so the figures are taken without it."""
-    asyncio.get_running_loop().set_debug(False)
 
 
 @pytest.fixture
@@ -134,17 +127,11 @@ def stack(monkeypatch: pytest.MonkeyPatch) -> SignalMeter:
     return meter
 
 
-@pytest.fixture
-def ours(monkeypatch: pytest.MonkeyPatch) -> CpuMeter:
-    """CPU in presso_boots' advertisement callback."""
-    meter = CpuMeter()
-    method = PressoCoordinator._async_on_advertisement
-    monkeypatch.setattr(PressoCoordinator, "_async_on_advertisement", callback(meter.wrap(method)))
-    return meter
-
-
 async def test_advertisement_cpu_through_a_local_adapter(
-    hass: HomeAssistant, stack: SignalMeter, ours: CpuMeter, local_adapter: EmulatedBluetoothd
+    hass: HomeAssistant,
+    stack: SignalMeter,
+    ours: CpuMeter,  # noqa: F811  (the fixture)
+    local_adapter: EmulatedBluetoothd,
 ) -> None:
     household = []
     for n in range(BOOTS):
