@@ -80,6 +80,13 @@ class SimRadio:
         self.faults[device.address] = faults or LinkFaults()
         return device
 
+    def reaches(self, address: str, hears: set[str] | None) -> bool:
+        """A listener that hears ``hears`` (None: every device) hears this one now."""
+        faults = self.faults.get(address)
+        return (hears is None or address in hears) and not (
+            faults is not None and faults.out_of_range
+        )
+
     def drop_link(self, address: str) -> None:
         """The radio link to a device breaks (range, interference)."""
         if link := self.links.get(address):

@@ -49,6 +49,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 if __package__ in (None, ""):  # run as a file: the repository root makes `scripts` importable
     sys.path.insert(0, str(ROOT))
+from scripts.ha_configuration import core_section  # noqa: E402
 from scripts.system_packages import ensure_system_packages  # noqa: E402
 
 RELEASE = "2026.11.0"
@@ -65,15 +66,9 @@ COMPONENTS = [
 # Manifest pins that do not install on Python 3.14 (no wheel; the sdist does not build):
 # the versions with 3.14 wheels, the same the project's test group uses.
 OVERRIDES = {"pymicro-vad": "pymicro-vad==2.1.0", "pyspeex-noise": "pyspeex-noise==2.0.1"}
-CONFIGURATION = """\
-homeassistant:
-  name: Presso release check
-  unit_system: metric
-  time_zone: UTC
-  country: ES
-  latitude: 40.4
-  longitude: -3.7
-  elevation: 650
+CONFIGURATION = (
+    core_section("Presso release check")
+    + """\
 api:
 config:
 automation: !include automations.yaml
@@ -84,6 +79,7 @@ logger:
   logs:
     custom_components.presso_boots: info
 """
+)
 # Home Assistant's own set-up order, read from the installed release: the default
 # integrations plus ours, with every dependency, and the requirements they declare.
 REQUIREMENTS_SCRIPT = """

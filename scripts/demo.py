@@ -33,18 +33,13 @@ if __package__ in (None, ""):  # run as a file: the repository root makes `scrip
     sys.path.insert(0, str(ROOT))
 from presso_sim.bluez.__main__ import ADAPTER_ADDRESS  # noqa: E402
 from presso_sim.bluez.bus import ADDRESS_VARIABLE, PrivateSystemBus  # noqa: E402
+from scripts.ha_configuration import core_section  # noqa: E402
 from scripts.system_packages import ensure_system_packages  # noqa: E402
 
 USERNAME = "demo"
-CONFIGURATION = """\
-homeassistant:
-  name: Presso demo
-  unit_system: metric
-  time_zone: UTC
-  country: ES
-  latitude: 40.4
-  longitude: -3.7
-  elevation: 650
+CONFIGURATION = (
+    core_section("Presso demo")
+    + """\
 frontend:
 config:
 recorder:
@@ -67,6 +62,7 @@ logger:
     # the emulated bluetoothd has no bluetoothctl beside it: bleak assumes BlueZ 5.55+
     bleak.backends.bluezdbus.version: error
 """
+)
 
 #: Onboarding's location step would add a weather service, a radio browser, a
 #: shopping list and cloud text-to-speech: none of them belongs in a demo of leg

@@ -44,6 +44,28 @@ class Boots:
         self.connected_seconds = 0.0  # device-clock seconds with a central connected
         proxy.radio.add(device)
 
+    @classmethod
+    async def set_up(
+        cls,
+        hass: HomeAssistant,
+        proxy: VirtualProxy | ESPHomeProxy | EmulatedBluetoothd,
+        device: SimulatedBoots,
+        *,
+        pin: str | None = None,
+        chamber_sensors: bool = False,
+        **options: int,
+    ) -> Boots:
+        """The boots in range, configured (``add_entry``) and heard once (``advertise``).
+
+        With ``chamber_sensors`` their chamber pressure sensors are enabled first.
+        """
+        boots = cls(hass, proxy, device)
+        if chamber_sensors:
+            boots.enable_chamber_sensors()
+        await boots.add_entry(pin=pin, **options)
+        await boots.advertise()
+        return boots
+
     @property
     def entry_id(self) -> str:
         """The config entry's id (the entry must have been added)."""
@@ -151,3 +173,15 @@ class Boots:
         state = self.hass.states.get(entity_id)
         assert state is not None, entity_id
         return state.state
+
+
+async def set_value(hass: HomeAssistant, entity_id: str, value: float) -> None:
+    """Set a number entity as the UI does (``number.set_value``, waiting for the answer)."""
+    await hass.services.async_call(
+        "number", "set_value", {"entity_id": entity_id, "value": value}, blocking=True
+    )
+
+
+async def switch(hass: HomeAssistant, service: str, entity_id: str) -> None:
+    """A switch's ``turn_on``, ``turn_off`` or ``toggle``, as the UI calls it (waiting)."""
+    await hass.services.async_call("switch", service, {"entity_id": entity_id}, blocking=True)

@@ -35,7 +35,7 @@ from presso_sim.esphome_proxy import ESPHomeProxy
 from presso_sim.proxy import VirtualProxy
 from presso_sim.spoofer import Impostor, Spoofer
 
-from .harness import DUO, PRO, Boots
+from .harness import DUO, PRO, Boots, set_value, switch
 
 pytestmark = pytest.mark.usefixtures("no_errors_logged")
 
@@ -80,25 +80,15 @@ async def forge(boots: Boots, spoofer: Spoofer, **fields: object) -> None:
     await boots.hass.async_block_till_done()
 
 
-async def switch(hass: HomeAssistant, service: str, entity_id: str = SWITCH) -> None:
-    await hass.services.async_call("switch", service, {"entity_id": entity_id}, blocking=True)
-
-
 @pytest.fixture
 async def pro(hass: HomeAssistant, proxy: VirtualProxy) -> Boots:
     """Pro 8 boots with a PIN, known to Home Assistant and heard."""
-    boots = Boots(hass, proxy, SimulatedBoots(PRO, 3, pin=PIN))
-    await boots.add_entry(pin=PIN)
-    await boots.advertise()
-    return boots
+    return await Boots.set_up(hass, proxy, SimulatedBoots(PRO, 3, pin=PIN), pin=PIN)
 
 
 @pytest.fixture
 async def duo(hass: HomeAssistant, any_proxy: VirtualProxy | ESPHomeProxy) -> Boots:
-    boots = Boots(hass, any_proxy, SimulatedBoots(DUO, 2))
-    await boots.add_entry()
-    await boots.advertise()
-    return boots
+    return await Boots.set_up(hass, any_proxy, SimulatedBoots(DUO, 2))
 
 
 @pytest.mark.parametrize("any_proxy", ["virtual"], indirect=True)
@@ -112,12 +102,12 @@ async def test_a_forged_idle_advertisement_does_not_cancel_a_pending_stop(
     """
     executed = Executed(duo.device)
     spoofer = Spoofer(duo.device)
-    await switch(hass, "turn_on")
+    await switch(hass, "turn_on", SWITCH)
     await duo.run(5)
     duo.faults.out_of_range = True
     duo.proxy.radio.drop_link(DUO)
     with pytest.raises(HomeAssistantError) as err:
-        await switch(hass, "turn_off")
+        await switch(hass, "turn_off", SWITCH)
     assert err.value.translation_key == "stop_pending"
     await forge(duo, spoofer, flags=IDLE, remaining_seconds=0)  # "the session is over"
     assert duo.entry is not None
@@ -143,7 +133,7 @@ async def test_a_forged_idle_advertisement_does_not_end_the_stop_of_a_session_se
     await duo.run(2)
     assert duo.state(SWITCH) == "on"  # from the advertisements
     with pytest.raises(HomeAssistantError) as err:
-        await switch(hass, "turn_off")
+        await switch(hass, "turn_off", SWITCH)
     assert err.value.translation_key == "stop_pending"
     await forge(duo, spoofer, flags=IDLE, remaining_seconds=0)
     assert duo.state(SWITCH) == "off"  # shown: advertisements fill in between links
@@ -164,14 +154,14 @@ async def test_a_forged_advertisement_over_the_link_neither_ends_nor_restarts_a_
     """Point 2: one counter ahead and idle: the switch stays on, and toggle stops."""
     executed = Executed(duo.device)
     spoofer = Spoofer(duo.device)
-    await switch(hass, "turn_on")
+    await switch(hass, "turn_on", SWITCH)
     await duo.run(120)
     assert duo.coordinator.connected
     await forge(duo, spoofer, flags=IDLE, remaining_seconds=0)
     assert duo.state(SWITCH) == "on"
     assert duo.state(entity(hass, duo, "sensor", "session_state")) == "running"
     assert duo.device.elapsed >= 120  # not restarted
-    await switch(hass, "toggle")
+    await switch(hass, "toggle", SWITCH)
     assert executed.count(Start) == 1  # only the user's
     assert executed.count(Stop) == 1
     assert duo.device.state != SessionState.RUNNING
@@ -190,7 +180,7 @@ async def test_a_forged_other_app_bit_does_not_stop_a_stop_from_trying(
     await forge(duo, spoofer, flags=ACTIVE | AdvertisementFlag.CENTRAL_CONNECTED)
     assert duo.coordinator.link.other_central
     duo.faults.out_of_range = False
-    await switch(hass, "turn_off")  # lands at once: no "held by another app" refusal
+    await switch(hass, "turn_off", SWITCH)  # lands at once: no "held by another app" refusal
     assert executed.count(Stop) == 1
     assert duo.device.state != SessionState.RUNNING
 
@@ -289,10 +279,7 @@ async def test_proofs_nobody_asked_for_are_rate_limited(
     assert limited
     assert len(impostor.proofs) == AUTH_BURST
     # the user asks for something: their command is not rationed
-    await hass.services.async_call(
-        "number", "set_value", {"entity_id": "number.presso_e008_pressure", "value": 45},
-        blocking=True,
-    )  # fmt: skip
+    await set_value(hass, "number.presso_e008_pressure", 45)
     assert len(impostor.proofs) == AUTH_BURST + 1
     await pro.coordinator.link.async_close()
 
@@ -347,7 +334,7 @@ async def test_voice_checks_the_user_and_what_is_exposed(
     assert await async_setup_component(hass, "homeassistant", {})
     assert await async_setup_component(hass, "intent", {})
     await hass.async_block_till_done()
-    await switch(hass, "turn_on")
+    await switch(hass, "turn_on", SWITCH)
     stop = INTENT_STOP
     with pytest.raises(intent.IntentHandleError) as err:
         await intent.async_handle(

@@ -41,7 +41,7 @@ from presso_sim import SimulatedBoots
 from presso_sim.proxy import VirtualProxy
 from presso_sim.spoofer import Spoofer
 
-from .harness import Boots
+from .harness import Boots, switch
 from .test_attacker import Executed
 
 pytestmark = pytest.mark.usefixtures("no_errors_logged")
@@ -183,9 +183,7 @@ class Rig:
     async def _call(self, entity_id: str, service: str) -> None:
         refusal: HomeAssistantError | None = None
         try:
-            await self.hass.services.async_call(
-                "switch", service, {"entity_id": entity_id}, blocking=True
-            )
+            await switch(self.hass, service, entity_id)
         except HomeAssistantError as err:  # out of reach: said in words, retried if a stop
             refusal = err
         assert refusal is None or refusal.translation_key, refusal

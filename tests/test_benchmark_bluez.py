@@ -21,7 +21,6 @@ bleak's BlueZ backend on a private D-Bus system bus.
 
 from __future__ import annotations
 
-import asyncio
 import statistics
 from datetime import timedelta
 from typing import Any
@@ -29,17 +28,17 @@ from typing import Any
 import pytest
 from bleak.backends.bluezdbus.manager import BlueZManager
 from dbus_fast import Message
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
-from custom_components.presso_boots.coordinator import PressoCoordinator
 from custom_components.presso_boots.presso_ble.messages import Command, Start
 from presso_sim import SimulatedBoots
 from presso_sim.bluez import EmulatedBluetoothd
 
-from .harness import DUO, Boots
-from .test_benchmark_scale import CpuMeter, _clock_cost
+from .harness import DUO, Boots, switch
+from .test_benchmark_esphome import enable_event_loop_debug  # noqa: F401  (autouse)
+from .test_benchmark_scale import CpuMeter, _clock_cost, ours  # noqa: F401  (the fixture)
 
 pytestmark = pytest.mark.benchmark
 
@@ -50,12 +49,6 @@ BOOTS = 8
 SESSIONS = 2
 ROUNDS = 6
 ROUND_SECONDS = 60
-
-
-@pytest.fixture(autouse=True)
-async def enable_event_loop_debug() -> None:
-    """Home Assistant runs without asyncio's debug mode, so the figures are taken without it."""
-    asyncio.get_running_loop().set_debug(False)
 
 
 @pytest.fixture
@@ -80,9 +73,7 @@ async def _release(hass: HomeAssistant, adapter: EmulatedBluetoothd) -> None:
 async def test_cold_command_through_a_local_adapter(
     hass: HomeAssistant, local_adapter: EmulatedBluetoothd
 ) -> None:
-    duo = Boots(hass, local_adapter, SimulatedBoots(DUO, 2))
-    await duo.add_entry()
-    await duo.advertise()
+    duo = await Boots.set_up(hass, local_adapter, SimulatedBoots(DUO, 2))
     await hass.services.async_call(  # the first connection: services discovered and cached
         "number", "set_value", {"entity_id": "number.presso_d005_pressure", "value": 60},
         blocking=True,
@@ -99,13 +90,9 @@ async def test_cold_command_through_a_local_adapter(
     for _ in range(SAMPLES):
         await duo.advertise()
         before = local_adapter.stats.operations()
-        await hass.services.async_call(
-            "switch", "turn_on", {"entity_id": "switch.presso_d005"}, blocking=True
-        )
+        await switch(hass, "turn_on", "switch.presso_d005")
         operations.append(started[-1] - before)
-        await hass.services.async_call(
-            "switch", "turn_off", {"entity_id": "switch.presso_d005"}, blocking=True
-        )
+        await switch(hass, "turn_off", "switch.presso_d005")
         await duo.run(10)
         await _release(hass, local_adapter)
     report(
@@ -140,17 +127,11 @@ def stack(monkeypatch: pytest.MonkeyPatch) -> SignalMeter:
     return meter
 
 
-@pytest.fixture
-def ours(monkeypatch: pytest.MonkeyPatch) -> CpuMeter:
-    """CPU in presso_boots' advertisement callback."""
-    meter = CpuMeter()
-    method = PressoCoordinator._async_on_advertisement
-    monkeypatch.setattr(PressoCoordinator, "_async_on_advertisement", callback(meter.wrap(method)))
-    return meter
-
-
 async def test_advertisement_cpu_through_a_local_adapter(
-    hass: HomeAssistant, stack: SignalMeter, ours: CpuMeter, local_adapter: EmulatedBluetoothd
+    hass: HomeAssistant,
+    stack: SignalMeter,
+    ours: CpuMeter,  # noqa: F811  (the fixture)
+    local_adapter: EmulatedBluetoothd,
 ) -> None:
     household = []
     for n in range(BOOTS):

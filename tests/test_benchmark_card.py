@@ -23,7 +23,7 @@ from custom_components.presso_boots.websocket import LiveSubscription, live_mess
 from presso_sim import SimulatedBoots
 from presso_sim.proxy import VirtualProxy
 
-from .harness import PRO, Boots
+from .harness import PRO, Boots, switch
 from .test_benchmarks import _frames, report
 from .test_recorder import run_session_and_count
 
@@ -53,12 +53,8 @@ async def test_telemetry_cpu_with_one_card_subscribed(
     hass_ws_client: WebSocketGenerator,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    boots = Boots(hass, proxy, SimulatedBoots(PRO, 3))
-    await boots.add_entry(max_pressure=120)
-    await boots.advertise()
-    await hass.services.async_call(
-        "switch", "turn_on", {"entity_id": "switch.presso_e008"}, blocking=True
-    )
+    boots = await Boots.set_up(hass, proxy, SimulatedBoots(PRO, 3), max_pressure=120)
+    await switch(hass, "turn_on", "switch.presso_e008")
     client = await hass_ws_client(hass)
     await client.send_json_auto_id({"type": "presso_boots/subscribe", "device_id": boots.device_id})
     result = await client.receive_json()

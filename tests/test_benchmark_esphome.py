@@ -31,7 +31,7 @@ from presso_sim import SimulatedBoots
 from presso_sim.esphome_proxy import ESPHomeProxy
 
 from .esphome import ESPHomeProxies, barrier
-from .harness import DUO, PRO, Boots
+from .harness import DUO, PRO, Boots, set_value, switch
 
 pytestmark = pytest.mark.benchmark
 
@@ -89,16 +89,16 @@ class ColdStart:
 
 
 async def _cold_start(
-    hass: HomeAssistant, boots: Boots, proxy: ESPHomeProxy, switch: str
+    hass: HomeAssistant, boots: Boots, proxy: ESPHomeProxy, switch_id: str
 ) -> ColdStart:
     ack = StartAck(boots, proxy)
     before = proxy.stats.operations()
     start = time.perf_counter()
-    await hass.services.async_call("switch", "turn_on", {"entity_id": switch}, blocking=True)
+    await switch(hass, "turn_on", switch_id)
     assert ack.at, "START reached the boots"
     operations = ack.operations - before
     timed = proxy.stats.gatt_seconds[before : before + operations]
-    await hass.services.async_call("switch", "turn_off", {"entity_id": switch}, blocking=True)
+    await switch(hass, "turn_off", switch_id)
     await boots.run(10)
     await _release(hass, proxy)
     return ColdStart(operations, ack.at - start - proxy.stats.connect_seconds[-1], sum(timed))
@@ -107,9 +107,7 @@ async def _cold_start(
 async def _primed(hass: HomeAssistant, boots: Boots, proxy: ESPHomeProxy, number: str) -> None:
     """One connection so far (as the config flow's): services cached, link released."""
     await boots.advertise()
-    await hass.services.async_call(
-        "number", "set_value", {"entity_id": number, "value": 60}, blocking=True
-    )
+    await set_value(hass, number, 60)
     await _release(hass, proxy)
     await boots.advertise()
 
@@ -152,26 +150,17 @@ async def test_cold_and_warm_commands_through_an_esp32_proxy(
         f"{_ms(with_pin, lambda s: s.over_connect - s.in_operations)} with one",
     )
 
-    await hass.services.async_call(
-        "switch", "turn_on", {"entity_id": "switch.presso_d005"}, blocking=True
-    )
+    await switch(hass, "turn_on", "switch.presso_d005")
     warm = []
     for i in range(WARM_SAMPLES):
         start = time.perf_counter()
-        await hass.services.async_call(
-            "number",
-            "set_value",
-            {"entity_id": "number.presso_d005_pressure", "value": 60 + 5 * (i % 4)},
-            blocking=True,
-        )
+        await set_value(hass, "number.presso_d005_pressure", 60 + 5 * (i % 4))
         warm.append(time.perf_counter() - start - proxy.stats.gatt_seconds[-1])
     report(
         "warm command latency over one GATT operation, ms",
         f"{statistics.median(warm) * 1000:.1f}",
     )
-    await hass.services.async_call(
-        "switch", "turn_off", {"entity_id": "switch.presso_d005"}, blocking=True
-    )
+    await switch(hass, "turn_off", "switch.presso_d005")
     await duo.run(10)
     assert operations[0] <= 4, "the cold path without a PIN"
     assert operations[1] <= 5, "the cold path with a PIN"

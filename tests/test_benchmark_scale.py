@@ -42,7 +42,7 @@ from presso_sim.esphome_proxy import ESPHomeProxy
 from presso_sim.proxy import VirtualProxy, register
 
 from .esphome import ESPHomeProxies, barrier
-from .harness import Boots
+from .harness import Boots, switch
 
 pytestmark = pytest.mark.benchmark
 
@@ -377,9 +377,7 @@ def _switch(boots: Boots) -> str:
 
 async def _timed_start(hass: HomeAssistant, boots: Boots) -> float:
     start = time.perf_counter()
-    await hass.services.async_call(
-        "switch", "turn_on", {"entity_id": _switch(boots)}, blocking=True
-    )
+    await switch(hass, "turn_on", _switch(boots))
     return time.perf_counter() - start
 
 
@@ -394,9 +392,7 @@ async def test_idle_slots_and_10_sessions_started_at_once(
     colds = []
     for one in boots[CONCURRENT : CONCURRENT + 3]:
         colds.append(await _timed_start(hass, one))
-        await hass.services.async_call(
-            "switch", "turn_off", {"entity_id": _switch(one)}, blocking=True
-        )
+        await switch(hass, "turn_off", _switch(one))
     await _advertise(hass, proxies, boots, 15)  # vented and idle
     async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=31))
     await hass.async_block_till_done(wait_background_tasks=True)

@@ -18,7 +18,7 @@ from custom_components.presso_boots.presso_ble.messages import Telemetry
 from presso_sim import SimulatedBoots
 from presso_sim.proxy import VirtualProxy
 
-from .harness import PRO, Boots
+from .harness import PRO, Boots, set_value, switch
 
 pytestmark = pytest.mark.benchmark
 LATENCY = 0.005
@@ -62,16 +62,9 @@ async def test_command_overhead(hass: HomeAssistant, proxy: VirtualProxy) -> Non
     overhead, and unlike the wall clock it holds on a shared 2-core one. The wall clock is
     printed beside it.
     """
-    boots = Boots(hass, proxy, SimulatedBoots(PRO, 3))
-    await boots.add_entry(max_pressure=120)
-    await boots.advertise()
+    boots = await Boots.set_up(hass, proxy, SimulatedBoots(PRO, 3), max_pressure=120)
     device_cpu = _time_the_boots(boots)
-    await hass.services.async_call(
-        "number",
-        "set_value",
-        {"entity_id": "number.presso_e008_pressure", "value": 60},
-        blocking=True,
-    )
+    await set_value(hass, "number.presso_e008_pressure", 60)
     boots.faults.latency = LATENCY
     # Home Assistant runs without asyncio's debug mode (which records a stack for every
     # callback scheduled): the test plugin's loop turns it on, the figure is taken without.
@@ -84,12 +77,7 @@ async def test_command_overhead(hass: HomeAssistant, proxy: VirtualProxy) -> Non
             for i in range(50):
                 device_cpu[0] = 0.0
                 start, start_cpu = time.perf_counter(), time.process_time()
-                await hass.services.async_call(
-                    "number",
-                    "set_value",
-                    {"entity_id": "number.presso_e008_pressure", "value": 60 + 5 * (i % 8)},
-                    blocking=True,
-                )
+                await set_value(hass, "number.presso_e008_pressure", 60 + 5 * (i % 8))
                 cpus.append((time.process_time() - start_cpu - device_cpu[0]) * 1000)
                 walls.append((time.perf_counter() - start - 2 * LATENCY) * 1000)
             for samples, into in ((walls, wall), (cpus, cpu)):
@@ -141,24 +129,17 @@ async def test_command_cpu_against_a_bare_service_call(
     from homeassistant.setup import async_setup_component
 
     assert await async_setup_component(hass, "input_boolean", {"input_boolean": {"bare": {}}})
-    boots = Boots(hass, proxy, SimulatedBoots(PRO, 3))
-    await boots.add_entry(max_pressure=120)
-    await boots.advertise()
+    boots = await Boots.set_up(hass, proxy, SimulatedBoots(PRO, 3), max_pressure=120)
     device_cpu = _time_the_boots(boots)
     entity = "number.presso_e008_pressure"
-    await hass.services.async_call(
-        "number", "set_value", {"entity_id": entity, "value": 60}, blocking=True
-    )
+    await set_value(hass, entity, 60)
     rounds: list[tuple[float, float]] = []
     for _ in range(ROUNDS):  # each round alternates the two, command by command
         ours = bare = 0.0
         for i in range(60):
             device_cpu[0] = 0.0
             start = time.process_time()
-            await hass.services.async_call(
-                "number", "set_value", {"entity_id": entity, "value": 65 + 5 * (i % 8)},
-                blocking=True,
-            )  # fmt: skip
+            await set_value(hass, entity, 65 + 5 * (i % 8))  # fmt: skip
             ours += time.process_time() - start - device_cpu[0]
             start = time.process_time()
             await hass.services.async_call(
@@ -195,16 +176,13 @@ async def test_telemetry_path_with_chamber_sensors_enabled(
     frame handed in, the states written), not around the harness's clock tick and wait
     for an idle loop, which cost several times the work. Rounds alternate the two.
     """
-    boots = Boots(hass, proxy, SimulatedBoots(PRO, 3))
-    boots.enable_chamber_sensors()
-    await boots.add_entry(max_pressure=120)
-    await boots.advertise()
+    boots = await Boots.set_up(
+        hass, proxy, SimulatedBoots(PRO, 3), max_pressure=120, chamber_sensors=True
+    )
     chambers = [f"sensor.presso_e008_{leg}_chamber_{n}" for leg in ("left", "right")
                 for n in range(1, 9)]  # fmt: skip
     assert all(boots.state(entity) not in (None, "unavailable") for entity in chambers)
-    await hass.services.async_call(
-        "switch", "turn_on", {"entity_id": "switch.presso_e008"}, blocking=True
-    )
+    await switch(hass, "turn_on", "switch.presso_e008")
     frames = _frames(FRAMES)
     client = boots.coordinator.client
     per_frame: list[int] = []
@@ -283,9 +261,7 @@ async def test_startup_and_memory(hass: HomeAssistant, proxy: VirtualProxy) -> N
     tracemalloc.start()
     before = tracemalloc.take_snapshot()
     for n in range(10):
-        boots = Boots(hass, proxy, SimulatedBoots(f"C0:FF:EE:00:F0:{n:02X}", 3))
-        await boots.add_entry()
-        await boots.advertise()
+        await Boots.set_up(hass, proxy, SimulatedBoots(f"C0:FF:EE:00:F0:{n:02X}", 3))
     after = tracemalloc.take_snapshot()
     tracemalloc.stop()
     grown = sum(stat.size_diff for stat in after.compare_to(before, "filename"))

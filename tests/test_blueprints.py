@@ -30,9 +30,7 @@ def _install(hass: HomeAssistant) -> None:
 
 
 async def _boots(hass: HomeAssistant, proxy: VirtualProxy) -> tuple[Boots, str]:
-    boots = Boots(hass, proxy, SimulatedBoots(DUO, 2))
-    await boots.add_entry()
-    await boots.advertise()
+    boots = await Boots.set_up(hass, proxy, SimulatedBoots(DUO, 2))
     return boots, boots.device_id
 
 

@@ -27,7 +27,7 @@ from custom_components.presso_boots.presso_ble import SessionState
 from presso_sim import SimulatedBoots
 from presso_sim.bluez import EmulatedBluetoothd
 
-from .harness import DUO, Boots
+from .harness import DUO, Boots, set_value, switch
 
 pytestmark = pytest.mark.usefixtures("no_errors_logged")
 
@@ -37,20 +37,7 @@ PRESSURE = "number.presso_d005_pressure"
 
 @pytest.fixture
 async def duo(hass: HomeAssistant, local_adapter: EmulatedBluetoothd) -> Boots:
-    boots = Boots(hass, local_adapter, SimulatedBoots(DUO, 2))
-    await boots.add_entry()
-    await boots.advertise()
-    return boots
-
-
-async def _set_pressure(hass: HomeAssistant, value: int) -> None:
-    await hass.services.async_call(
-        "number", "set_value", {"entity_id": PRESSURE, "value": value}, blocking=True
-    )
-
-
-async def _switch(hass: HomeAssistant, service: str) -> None:
-    await hass.services.async_call("switch", service, {"entity_id": SWITCH}, blocking=True)
+    return await Boots.set_up(hass, local_adapter, SimulatedBoots(DUO, 2))
 
 
 async def _until(condition: Callable[[], bool], seconds: float = 10.0) -> None:
@@ -81,7 +68,7 @@ async def test_a_dropped_link_leaves_no_bus_connection_open(
 ) -> None:
     before = await local_adapter.bus_connections()
     for pressure in (50, 60, 70):
-        await _set_pressure(hass, pressure)  # connects
+        await set_value(hass, PRESSURE, pressure)  # connects
         assert local_adapter.in_use == [DUO]
         local_adapter.drop_link(DUO)  # the boots drop it
         await duo.handed_over()
@@ -94,12 +81,12 @@ async def test_a_dropped_link_leaves_no_bus_connection_open(
 async def test_after_bluetoothd_crashed_the_stop_lands(
     hass: HomeAssistant, duo: Boots, local_adapter: EmulatedBluetoothd
 ) -> None:
-    await _switch(hass, "turn_on")
+    await switch(hass, "turn_on", SWITCH)
     assert _running(duo)
     local_adapter.crash()  # no signal: bleak still says the link is up
     await local_adapter.start()  # started again, with a new tree (the boots stored, not connected)
     with pytest.raises(HomeAssistantError):
-        await _switch(hass, "turn_off")  # the dead link answers UnknownObject
+        await switch(hass, "turn_off", SWITCH)  # the dead link answers UnknownObject
     # the link counts as lost: Home Assistant reconnects and the pending stop lands
     await _until(lambda: not _running(duo))
     assert local_adapter.in_use == [DUO]
@@ -124,7 +111,7 @@ async def test_a_connect_aborted_by_the_controller_once_still_runs_the_command(
     hass: HomeAssistant, duo: Boots, local_adapter: EmulatedBluetoothd
 ) -> None:
     duo.faults.refuse_connections = 1  # BlueZ: Failed, le-connection-abort-by-local
-    await _set_pressure(hass, 60)
+    await set_value(hass, PRESSURE, 60)
     assert duo.device.settings.pressure == 60
     assert [address for address, _ in local_adapter.stats.connects] == [DUO, DUO]
 
@@ -132,13 +119,13 @@ async def test_a_connect_aborted_by_the_controller_once_still_runs_the_command(
 async def test_bluetoothd_restarting_mid_session_reconnects_and_the_stop_lands(
     hass: HomeAssistant, duo: Boots, local_adapter: EmulatedBluetoothd
 ) -> None:
-    await _switch(hass, "turn_on")
+    await switch(hass, "turn_on", SWITCH)
     await local_adapter.restart()  # links dropped with their signals, objects removed
     await duo.handed_over()
     await hass.async_block_till_done()
     assert _running(duo)  # the session runs on in the boots
     await _until(lambda: local_adapter.in_use == [DUO])  # Home Assistant follows it again
-    await _switch(hass, "turn_off")
+    await switch(hass, "turn_off", SWITCH)
     assert not _running(duo)
     assert duo.state(SWITCH) == "off"
 
@@ -148,12 +135,12 @@ async def test_an_adapter_at_its_connection_limit_is_a_translated_refusal(
     hass: HomeAssistant, duo: Boots, local_adapter: EmulatedBluetoothd
 ) -> None:
     with pytest.raises(HomeAssistantError) as err:
-        await _set_pressure(hass, 60)
+        await set_value(hass, PRESSURE, 60)
     assert err.value.translation_key == "out_of_slots"
     assert duo.device.central is None
     local_adapter.release_slots()  # the other devices let go
     await duo.handed_over()
-    await _set_pressure(hass, 60)
+    await set_value(hass, PRESSURE, 60)
     assert duo.device.settings.pressure == 60
 
 

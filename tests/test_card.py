@@ -27,17 +27,14 @@ from custom_components.presso_boots.frontend import CARD_URL
 from presso_sim import SimulatedBoots
 from presso_sim.proxy import VirtualProxy
 
-from .harness import DUO, PRO, Boots
+from .harness import DUO, PRO, Boots, switch
 
 URL = f"{CARD_URL}?v=0.1.0"
 
 
 @pytest.fixture
 async def pro(hass: HomeAssistant, proxy: VirtualProxy) -> Boots:
-    boots = Boots(hass, proxy, SimulatedBoots(PRO, 3))
-    await boots.add_entry(max_pressure=120)
-    await boots.advertise()
-    return boots
+    return await Boots.set_up(hass, proxy, SimulatedBoots(PRO, 3), max_pressure=120)
 
 
 async def _events(client: MockHAClientWebSocket, wait: float = 0.05) -> list[dict[str, Any]]:
@@ -75,9 +72,7 @@ async def test_telemetry_during_a_session_arrives_as_messages(
     assert (first["available"], first["connected"], first["other_app"]) == (True, False, False)
     assert (first["phase"], first["active_chamber"], first["pressures"]) == (None, 0, [])
     states_before = len(hass.states.async_all())
-    await hass.services.async_call(
-        "switch", "turn_on", {"entity_id": "switch.presso_e008"}, blocking=True
-    )
+    await switch(hass, "turn_on", "switch.presso_e008")
     await pro.run(10)
     events = await _events(client)
     live = [e for e in events if e["pressures"]]
@@ -115,9 +110,7 @@ async def test_unsubscribe_and_disconnect_stop_the_messages(
 ) -> None:
     client = await hass_ws_client(hass)
     subscription = await _subscribe(client, pro.device_id)
-    await hass.services.async_call(
-        "switch", "turn_on", {"entity_id": "switch.presso_e008"}, blocking=True
-    )
+    await switch(hass, "turn_on", "switch.presso_e008")
     await pro.run(3)
     assert await _events(client)
     await client.send_json_auto_id({"type": "unsubscribe_events", "subscription": subscription})
@@ -248,9 +241,9 @@ async def test_the_view_names_the_controls_and_the_limits_with_their_reasons(
     hass: HomeAssistant, proxy: VirtualProxy, hass_ws_client: WebSocketGenerator
 ) -> None:
     """New boots on the gentle plan, 7 daily minutes: every stop of the card, with its why."""
-    duo = Boots(hass, proxy, SimulatedBoots(DUO, 2))
-    await duo.add_entry(gentle_start=True, daily_minutes=7)
-    await duo.advertise()
+    duo = await Boots.set_up(
+        hass, proxy, SimulatedBoots(DUO, 2), gentle_start=True, daily_minutes=7
+    )
     registry = er.async_get(hass)
     registry.async_update_entity("number.presso_d005_pressure", new_entity_id="number.my_pressure")
     client = await hass_ws_client(hass)
@@ -350,9 +343,7 @@ async def test_the_card_needs_the_users_permissions(
 async def test_this_weeks_minutes_and_the_plans_progress(
     hass: HomeAssistant, proxy: VirtualProxy, hass_ws_client: WebSocketGenerator
 ) -> None:
-    duo = Boots(hass, proxy, SimulatedBoots(DUO, 2))
-    await duo.add_entry(gentle_start=True)
-    await duo.advertise()
+    duo = await Boots.set_up(hass, proxy, SimulatedBoots(DUO, 2), gentle_start=True)
     client = await hass_ws_client(hass)
     await client.send_json_auto_id({"type": "presso_boots/week", "device_id": duo.device_id})
     week = (await _result(client))["result"]

@@ -32,7 +32,7 @@ from presso_sim.bluez import EmulatedBluetoothd
 from presso_sim.esphome_proxy import ESPHomeProxy
 from presso_sim.proxy import VirtualProxy
 
-from .harness import DUO, PRO, Boots
+from .harness import DUO, PRO, Boots, set_value, switch
 
 pytestmark = pytest.mark.usefixtures("no_errors_logged")
 
@@ -47,17 +47,8 @@ VIRTUAL_ONLY = pytest.mark.parametrize("any_proxy", ["virtual"], indirect=True)
 
 @pytest.fixture
 async def duo(hass: HomeAssistant, any_proxy: VirtualProxy | ESPHomeProxy) -> Boots:
-    boots = Boots(hass, any_proxy, SimulatedBoots(DUO, 2))
-    boots.enable_chamber_sensors()  # checked during reconnects
-    await boots.add_entry()
-    await boots.advertise()
-    return boots
-
-
-async def _set_pressure(hass: HomeAssistant, value: int) -> None:
-    await hass.services.async_call(
-        "number", "set_value", {"entity_id": PRESSURE, "value": value}, blocking=True
-    )
+    # the chamber sensors: checked during reconnects
+    return await Boots.set_up(hass, any_proxy, SimulatedBoots(DUO, 2), chamber_sensors=True)
 
 
 async def _wait_for(condition: object, seconds: float = 5.0) -> None:
@@ -70,7 +61,7 @@ async def _wait_for(condition: object, seconds: float = 5.0) -> None:
 
 async def test_command_connects_then_idle_releases(hass: HomeAssistant, duo: Boots) -> None:
     assert duo.proxy.in_use == []
-    await _set_pressure(hass, 60)
+    await set_value(hass, PRESSURE, 60)
     assert duo.device.settings.pressure == 60
     assert duo.proxy.in_use == [DUO]
     async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=10))
@@ -85,14 +76,14 @@ async def test_command_connects_then_idle_releases(hass: HomeAssistant, duo: Boo
 
 
 async def test_session_holds_connection_then_releases(hass: HomeAssistant, duo: Boots) -> None:
-    await hass.services.async_call(DOMAIN_SWITCH, "turn_on", {"entity_id": SWITCH}, blocking=True)
+    await switch(hass, "turn_on", SWITCH)
     async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=120))
     await hass.async_block_till_done()
     assert duo.device.central is not None  # a running session keeps the link
     assert duo.device.telemetry_interval == 10
-    await _set_pressure(hass, 60)
+    await set_value(hass, PRESSURE, 60)
     assert duo.device.counters.executed[0x19] == 1  # telemetry asked once per link
-    await hass.services.async_call(DOMAIN_SWITCH, "turn_off", {"entity_id": SWITCH}, blocking=True)
+    await switch(hass, "turn_off", SWITCH)
     await duo.run(5)
     assert duo.state("sensor.presso_d005_session_state") == "idle"
     async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=31))
@@ -101,7 +92,7 @@ async def test_session_holds_connection_then_releases(hass: HomeAssistant, duo: 
 
 
 async def test_reconnects_after_a_drop_mid_session(hass: HomeAssistant, duo: Boots) -> None:
-    await hass.services.async_call(DOMAIN_SWITCH, "turn_on", {"entity_id": SWITCH}, blocking=True)
+    await switch(hass, "turn_on", SWITCH)
     sent = _record_telemetry(duo)
     await duo.run(20)
     connects = duo.proxy.radio.connect_count
@@ -131,7 +122,7 @@ async def test_a_session_started_over_a_cold_link_gets_its_telemetry(
     assert (await client.receive_json())["success"]
     await client.receive_json()  # the state as it is
     duo.faults.connection_interval = 0.03
-    await hass.services.async_call(DOMAIN_SWITCH, "turn_on", {"entity_id": SWITCH}, blocking=True)
+    await switch(hass, "turn_on", SWITCH)
     await duo.run(3)
     assert duo.device.telemetry_interval == 10  # chamber pressures every second: the card is live
     assert sent, "the boots sent telemetry"
@@ -178,7 +169,7 @@ async def test_other_central_is_reported(hass: HomeAssistant, duo: Boots) -> Non
     duo.device.connect_central("phone app")
     await duo.advertise()
     with pytest.raises(HomeAssistantError) as err:
-        await _set_pressure(hass, 60)
+        await set_value(hass, PRESSURE, 60)
     assert err.value.translation_key == "other_central"
     assert duo.device.settings.pressure == 40
 
@@ -189,7 +180,7 @@ async def test_out_of_slots_is_reported_without_trying(
 ) -> None:
     proxy.slots = 0
     with pytest.raises(HomeAssistantError) as err:
-        await _set_pressure(hass, 60)
+        await set_value(hass, PRESSURE, 60)
     assert err.value.translation_key == "out_of_slots"
     assert proxy.radio.connect_count == 0
 
@@ -197,7 +188,7 @@ async def test_out_of_slots_is_reported_without_trying(
 async def test_out_of_range_is_reported(hass: HomeAssistant, duo: Boots) -> None:
     duo.faults.out_of_range = True
     with pytest.raises(HomeAssistantError) as err:
-        await _set_pressure(hass, 60)
+        await set_value(hass, PRESSURE, 60)
     # an ESPHome proxy or bluetoothd still holds the last advertisement: it tries and fails
     holds = isinstance(duo.proxy, ESPHomeProxy | EmulatedBluetoothd)
     expected = "cannot_connect" if holds else "not_found"
@@ -205,14 +196,12 @@ async def test_out_of_range_is_reported(hass: HomeAssistant, duo: Boots) -> None
 
 
 async def test_stop_keeps_trying_while_the_link_is_down(hass: HomeAssistant, duo: Boots) -> None:
-    await hass.services.async_call(DOMAIN_SWITCH, "turn_on", {"entity_id": SWITCH}, blocking=True)
+    await switch(hass, "turn_on", SWITCH)
     duo.faults.out_of_range = True
     duo.proxy.radio.drop_link(DUO)
     await hass.async_block_till_done()
     with pytest.raises(HomeAssistantError) as err:
-        await hass.services.async_call(
-            DOMAIN_SWITCH, "turn_off", {"entity_id": SWITCH}, blocking=True
-        )
+        await switch(hass, "turn_off", SWITCH)
     assert err.value.translation_key == "stop_pending"
     assert duo.device.state == SessionState.RUNNING
     duo.faults.out_of_range = False  # back in range: the stop lands by itself
@@ -223,15 +212,13 @@ async def test_stop_keeps_trying_while_the_link_is_down(hass: HomeAssistant, duo
 
 async def _stop_while_unreachable(hass: HomeAssistant, duo: Boots) -> None:
     """A session runs; the boots go out of range; the user's stop cannot land yet."""
-    await hass.services.async_call(DOMAIN_SWITCH, "turn_on", {"entity_id": SWITCH}, blocking=True)
+    await switch(hass, "turn_on", SWITCH)
     duo.faults.out_of_range = True
     duo.proxy.radio.drop_link(DUO)
     await duo.handed_over()
     await hass.async_block_till_done()
     with pytest.raises(HomeAssistantError) as err:
-        await hass.services.async_call(
-            DOMAIN_SWITCH, "turn_off", {"entity_id": SWITCH}, blocking=True
-        )
+        await switch(hass, "turn_off", SWITCH)
     assert err.value.translation_key == "stop_pending"
 
 
@@ -256,7 +243,7 @@ async def test_a_session_started_after_a_pending_stop_is_not_stopped(
     await _stop_while_unreachable(hass, duo)
     duo.faults.out_of_range = False
     await duo.advertise()
-    await hass.services.async_call(DOMAIN_SWITCH, "turn_on", {"entity_id": SWITCH}, blocking=True)
+    await switch(hass, "turn_on", SWITCH)
     await asyncio.sleep(3)  # longer than the stop's retry delay (1 s, then 2 s)
     await duo.run(5)
     assert duo.device.state == SessionState.RUNNING
@@ -267,16 +254,14 @@ async def test_a_stop_whose_link_breaks_while_subscribing_still_lands(
     hass: HomeAssistant, duo: Boots
 ) -> None:
     """The link comes up and breaks before notifications are on: a translated error, and retries."""
-    await hass.services.async_call(DOMAIN_SWITCH, "turn_on", {"entity_id": SWITCH}, blocking=True)
+    await switch(hass, "turn_on", SWITCH)
     duo.proxy.radio.drop_link(DUO)
     await duo.handed_over()
     await hass.async_block_till_done()
     duo.coordinator.link.async_stop_retries()  # not following the session: the stop connects
     duo.faults.fail_subscriptions = 1
     with pytest.raises(HomeAssistantError) as err:
-        await hass.services.async_call(
-            DOMAIN_SWITCH, "turn_off", {"entity_id": SWITCH}, blocking=True
-        )
+        await switch(hass, "turn_off", SWITCH)
     assert err.value.translation_key == "stop_pending"
     await _wait_for(lambda: duo.device.state != SessionState.RUNNING, seconds=10)
     await duo.run(5)
@@ -287,13 +272,9 @@ async def test_a_stop_whose_link_breaks_while_subscribing_still_lands(
 async def test_two_boots_through_one_proxy(
     hass: HomeAssistant, proxy: VirtualProxy, duo: Boots
 ) -> None:
-    pro = Boots(hass, proxy, SimulatedBoots(PRO, 3))
-    await pro.add_entry()
-    await pro.advertise()
-    await hass.services.async_call(DOMAIN_SWITCH, "turn_on", {"entity_id": SWITCH}, blocking=True)
-    await hass.services.async_call(
-        DOMAIN_SWITCH, "turn_on", {"entity_id": "switch.presso_e008"}, blocking=True
-    )
+    pro = await Boots.set_up(hass, proxy, SimulatedBoots(PRO, 3))
+    await switch(hass, "turn_on", SWITCH)
+    await switch(hass, "turn_on", "switch.presso_e008")
     assert proxy.get_allocations().free == 1
     await duo.run(10)
     await pro.run(10)
@@ -339,13 +320,8 @@ async def test_a_session_that_ends_while_the_link_is_down_still_fires_its_event(
     hass: HomeAssistant, duo: Boots, freezer: FrozenDateTimeFactory
 ) -> None:
     duo.clock = freezer
-    await hass.services.async_call(DOMAIN_SWITCH, "turn_on", {"entity_id": SWITCH}, blocking=True)
-    await hass.services.async_call(
-        "number",
-        "set_value",
-        {"entity_id": "number.presso_d005_session_length", "value": 5},
-        blocking=True,
-    )
+    await switch(hass, "turn_on", SWITCH)
+    await set_value(hass, "number.presso_d005_session_length", 5)
     await duo.run(4 * 60 + 50)
     duo.faults.out_of_range = True
     duo.proxy.radio.drop_link(DUO)
@@ -369,13 +345,8 @@ async def test_a_session_stopped_while_the_link_is_down_is_reported_stopped(
     before its end: when the boots are next seen idle it is "stopped", not "finished", and it
     counts the minutes the boots ran, not the ones until Home Assistant heard of the end."""
     duo.clock = freezer
-    await hass.services.async_call(DOMAIN_SWITCH, "turn_on", {"entity_id": SWITCH}, blocking=True)
-    await hass.services.async_call(
-        "number",
-        "set_value",
-        {"entity_id": "number.presso_d005_session_length", "value": 5},
-        blocking=True,
-    )
+    await switch(hass, "turn_on", SWITCH)
+    await set_value(hass, "number.presso_d005_session_length", 5)
     await duo.run(2 * 60)  # past the first third: a stop now is not "stopped early"
     duo.faults.out_of_range = True
     duo.proxy.radio.drop_link(DUO)
@@ -407,7 +378,7 @@ async def test_a_stop_that_ran_before_the_link_dropped_is_not_sent_again(
     duo.device.link.on_execute = lambda command: (
         stops.append(command) if isinstance(command, Stop) else None
     )
-    await hass.services.async_call(DOMAIN_SWITCH, "turn_on", {"entity_id": SWITCH}, blocking=True)
+    await switch(hass, "turn_on", SWITCH)
     duo.faults.disconnect_on_command = CommandType.STOP  # it runs, then the link drops
     duo.faults.latency = 0.5  # getting the link back takes 1.5 s: the stop's retry comes first
     turn_off = asyncio.ensure_future(

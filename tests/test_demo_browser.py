@@ -23,6 +23,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
@@ -88,6 +89,49 @@ def close_like_a_tab(browser: Any) -> None:
             QuietPage.of(page).goto("about:blank")
     time.sleep(1)
     browser.close()
+
+
+@contextmanager
+def browser_tab(width: int, height: int, failure: str | None = None) -> Iterator[Any]:
+    """Headless chromium with one tab of this size (``new_page``), closed like a tab.
+
+    With ``failure``, a test that fails leaves a screenshot of the tab as ``.demo/<failure>``.
+    """
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = new_page(browser, viewport={"width": width, "height": height})
+        page.set_default_timeout(30_000)
+        try:
+            yield page
+        except Exception:
+            if failure is not None:
+                page.screenshot(path=str(ROOT / ".demo" / failure))
+            raise
+        finally:
+            close_like_a_tab(browser)
+
+
+def log_in(page: Any, demo: dict[str, str]) -> str:
+    """Log in to the demo's Home Assistant as its user; the frontend's access token."""
+    page.goto(demo["base"])
+    page.locator("input[name=username]").fill("demo")
+    page.locator("input[name=password]").fill(demo["password"])
+    page.locator("input[name=password]").press("Enter")
+    page.wait_for_function("() => localStorage.hassTokens", timeout=60_000)
+    token: str = page.evaluate("() => JSON.parse(localStorage.hassTokens).access_token")
+    return token
+
+
+def poll(check: Callable[[], Any], seconds: float = 90, every: float = 0.5) -> Any:
+    """Ask ``check`` every ``every`` seconds until it answers something true; that answer."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if value := check():
+            return value
+        time.sleep(every)
+    raise AssertionError(f"not within {seconds} s")
 
 
 #: The first line of a log record: Home Assistant's timestamp and level.
@@ -286,62 +330,46 @@ def add_discovered(page: Any, name: str, pin: str | None) -> None:
 
 
 def test_newcomer_adds_the_boots_and_runs_a_session(demo: dict[str, str]) -> None:
-    from playwright.sync_api import sync_playwright
-
     base = demo["base"]
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = new_page(browser, viewport={"width": 1280, "height": 900})
-        page.set_default_timeout(30_000)
-        try:
-            page.goto(base)
-            page.locator("input[name=username]").fill("demo")
-            page.locator("input[name=password]").fill(demo["password"])
-            page.locator("input[name=password]").press("Enter")
-            page.wait_for_function("() => localStorage.hassTokens", timeout=60_000)
-            token = page.evaluate("() => JSON.parse(localStorage.hassTokens).access_token")
-            # the two emulated ESP32s, added by Home Assistant's esphome integration
-            # (set up by the demo's host as Home Assistant starts: asked until loaded)
-            _until(
-                "the two proxies loaded",
-                lambda: sorted(
-                    (p["title"], p["state"])
-                    for p in _get(base, token, "/api/config/config_entries/entry?domain=esphome")
-                ),
-                [("Bedroom", "loaded"), ("Living Room", "loaded")],
-            )
-            _add_boots(page, base, "Presso E008", demo["pin"])
-            _add_boots(page, base, "Presso D005", None)
-            # the proxies' Bluetooth MACs: the Pro 8 is heard best in the bedroom
-            _until(
-                "each boots heard through the proxy nearest to it",
-                lambda: _heard_through(page, base, token),
-                {"Presso E008": "AA:BB:CC:00:20:02", "Presso D005": "AA:BB:CC:00:10:02"},
-            )
-            _until(
-                "the Pro 8's switch off",
-                lambda: _state(base, token, "switch.presso_e008")["state"],
-                "off",
-            )
-            QuietPage.of(page).goto(f"{base}/leg-boots/leg-boots")
-            card = page.locator("presso-boots-card").first  # the Presso D005's
-            card.get_by_role("button", name="Start").click()
-            deadline = time.monotonic() + 90
-            peak = 0
-            while time.monotonic() < deadline and peak < 20:
-                time.sleep(2)
-                peak = card.evaluate(PEAK_PRESSURE)
-            assert _state(base, token, "switch.presso_d005")["state"] == "on"
-            assert _state(base, token, "sensor.presso_d005_session_state")["state"] == "running"
-            assert peak >= 20, "chamber pressures rise during the session"
-            page.wait_for_timeout(3000)
-            SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(SCREENSHOT))
-        except Exception:
-            page.screenshot(path=str(ROOT / ".demo" / "failure.png"))
-            raise
-        finally:
-            close_like_a_tab(browser)
+    with browser_tab(1280, 900, failure="failure.png") as page:
+        token = log_in(page, demo)
+        # the two emulated ESP32s, added by Home Assistant's esphome integration
+        # (set up by the demo's host as Home Assistant starts: asked until loaded)
+        _until(
+            "the two proxies loaded",
+            lambda: sorted(
+                (p["title"], p["state"])
+                for p in _get(base, token, "/api/config/config_entries/entry?domain=esphome")
+            ),
+            [("Bedroom", "loaded"), ("Living Room", "loaded")],
+        )
+        _add_boots(page, base, "Presso E008", demo["pin"])
+        _add_boots(page, base, "Presso D005", None)
+        # the proxies' Bluetooth MACs: the Pro 8 is heard best in the bedroom
+        _until(
+            "each boots heard through the proxy nearest to it",
+            lambda: _heard_through(page, base, token),
+            {"Presso E008": "AA:BB:CC:00:20:02", "Presso D005": "AA:BB:CC:00:10:02"},
+        )
+        _until(
+            "the Pro 8's switch off",
+            lambda: _state(base, token, "switch.presso_e008")["state"],
+            "off",
+        )
+        QuietPage.of(page).goto(f"{base}/leg-boots/leg-boots")
+        card = page.locator("presso-boots-card").first  # the Presso D005's
+        card.get_by_role("button", name="Start").click()
+        deadline = time.monotonic() + 90
+        peak = 0
+        while time.monotonic() < deadline and peak < 20:
+            time.sleep(2)
+            peak = card.evaluate(PEAK_PRESSURE)
+        assert _state(base, token, "switch.presso_d005")["state"] == "on"
+        assert _state(base, token, "sensor.presso_d005_session_state")["state"] == "running"
+        assert peak >= 20, "chamber pressures rise during the session"
+        page.wait_for_timeout(3000)
+        SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOT))
 
 
 def test_aiohttp_leaves_a_cancelled_compressed_send_unretrieved(socket_enabled: None) -> None:

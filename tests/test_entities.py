@@ -17,17 +17,16 @@ from custom_components.presso_boots.presso_ble import SessionState
 from presso_sim import SimulatedBoots
 from presso_sim.proxy import VirtualProxy
 
-from .harness import DUO, PRO, Boots
+from .harness import DUO, PRO, Boots, set_value, switch
 
 P = "presso_e008"
 
 
 @pytest.fixture
 async def pro(hass: HomeAssistant, proxy: VirtualProxy) -> Boots:
-    boots = Boots(hass, proxy, SimulatedBoots(PRO, 3, serial="PRO00008"))
-    await boots.add_entry(max_pressure=120)
-    await boots.advertise()
-    return boots
+    return await Boots.set_up(
+        hass, proxy, SimulatedBoots(PRO, 3, serial="PRO00008"), max_pressure=120
+    )
 
 
 def _device(hass: HomeAssistant, address: str) -> dr.DeviceEntry:
@@ -167,9 +166,7 @@ async def test_a_number_set_to_nan_is_refused_in_words(hass: HomeAssistant, pro:
          "nan minutes is not a session length you allow: use 5-60 minutes in steps of 5"),
     ):  # fmt: skip
         with pytest.raises(ServiceValidationError) as err:
-            await hass.services.async_call(
-                "number", "set_value", {"entity_id": entity_id, "value": math.nan}, blocking=True
-            )
+            await set_value(hass, entity_id, math.nan)
         assert err.value.translation_key == key
         assert str(err.value) == text
     assert pro.device.central is None  # refused before connecting
@@ -227,9 +224,7 @@ async def test_a_changing_signal_strength_wakes_only_its_sensor(
     )
     await boots.add_entry()
     await boots.advertise()
-    await hass.services.async_call(
-        "switch", "turn_on", {"entity_id": "switch.presso_e008"}, blocking=True
-    )
+    await switch(hass, "turn_on", "switch.presso_e008")
     await boots.run(2)
     writes.clear()
     for n in range(10):
@@ -244,9 +239,7 @@ async def test_a_changing_signal_strength_wakes_only_its_sensor(
 
 
 async def test_unsupported_program_on_a_go4(hass: HomeAssistant, proxy: VirtualProxy) -> None:
-    boots = Boots(hass, proxy, SimulatedBoots("C0:FF:EE:00:60:04", 1))
-    await boots.add_entry()
-    await boots.advertise()
+    await Boots.set_up(hass, proxy, SimulatedBoots("C0:FF:EE:00:60:04", 1))
     state = hass.states.get("select.presso_6004_program")
     assert state is not None
     assert state.attributes["options"] == ["wave", "gradient", "flush", "warm_up"]
@@ -367,9 +360,7 @@ async def test_implicit_pressure_above_cap_is_clamped(
     boots = Boots(hass, proxy, device)
     await boots.add_entry(max_pressure=80)
     await boots.advertise()
-    await hass.services.async_call(
-        "switch", "turn_on", {"entity_id": "switch.presso_d005"}, blocking=True
-    )
+    await switch(hass, "turn_on", "switch.presso_d005")
     assert device.settings.pressure == 80
     assert device.state == 1
 

@@ -45,7 +45,7 @@ from presso_sim.esphome_proxy import ESPHomeProxy
 from presso_sim.proxy import VirtualProxy
 
 from .esphome import ESPHomeProxies, barrier
-from .harness import DUO, PRO, Boots
+from .harness import DUO, PRO, Boots, set_value, switch
 
 pytestmark = pytest.mark.usefixtures("no_errors_logged")
 
@@ -55,10 +55,6 @@ PRO_SWITCH = "switch.presso_e008"
 
 def _running(boots: Boots) -> bool:
     return boots.device.state == SessionState.RUNNING
-
-
-async def _switch(hass: HomeAssistant, service: str, entity_id: str = SWITCH) -> None:
-    await hass.services.async_call("switch", service, {"entity_id": entity_id}, blocking=True)
 
 
 def _free_slots_seen_by_home_assistant(hass: HomeAssistant, proxy: ESPHomeProxy) -> int:
@@ -82,10 +78,7 @@ def chamber_sensors_enabled() -> Iterator[None]:
 
 @pytest.fixture
 async def duo(hass: HomeAssistant, esphome_proxy: ESPHomeProxy) -> Boots:
-    boots = Boots(hass, esphome_proxy, SimulatedBoots(DUO, 2))
-    await boots.add_entry()
-    await boots.advertise()
-    return boots
+    return await Boots.set_up(hass, esphome_proxy, SimulatedBoots(DUO, 2))
 
 
 async def test_discovery_through_the_esphome_scanner_creates_an_entry(
@@ -166,7 +159,7 @@ async def test_session_start_telemetry_and_stop(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     duo.clock = freezer
-    await _switch(hass, "turn_on")
+    await switch(hass, "turn_on", SWITCH)
     assert duo.device.state == SessionState.RUNNING
     # notifications only flow once bleak-esphome wrote the events characteristic's CCCD
     assert esphome_proxy.stats.operations("write descriptor") == 1
@@ -175,7 +168,7 @@ async def test_session_start_telemetry_and_stop(
     assert duo.state("sensor.presso_d005_session_state") == "running"
     pressures = [int(duo.state(f"sensor.presso_d005_left_chamber_{n}")) for n in range(1, 6)]
     assert max(pressures) > 0  # TELEMETRY notifications reached the chamber sensors
-    await _switch(hass, "turn_off")
+    await switch(hass, "turn_off", SWITCH)
     assert not _running(duo)
     await duo.run(10)
     assert duo.state(SWITCH) == "off"
@@ -185,7 +178,7 @@ async def test_session_start_telemetry_and_stop(
 async def test_link_drop_mid_session_reconnects_with_cached_services(
     hass: HomeAssistant, duo: Boots, esphome_proxy: ESPHomeProxy
 ) -> None:
-    await _switch(hass, "turn_on")
+    await switch(hass, "turn_on", SWITCH)
     await duo.run(5)
     assert esphome_proxy.stats.operations("discover services") == 1
     duo.proxy.radio.drop_link(DUO)  # the radio link breaks under the proxy
@@ -202,11 +195,9 @@ async def test_link_drop_mid_session_reconnects_with_cached_services(
 async def test_proxy_reboot_mid_session_the_sessions_run_on_and_stops_land(
     hass: HomeAssistant, duo: Boots, esphome_proxy: ESPHomeProxy
 ) -> None:
-    pro = Boots(hass, esphome_proxy, SimulatedBoots(PRO, 3))
-    await pro.add_entry()
-    await pro.advertise()
-    await _switch(hass, "turn_on")
-    await _switch(hass, "turn_on", PRO_SWITCH)
+    pro = await Boots.set_up(hass, esphome_proxy, SimulatedBoots(PRO, 3))
+    await switch(hass, "turn_on", SWITCH)
+    await switch(hass, "turn_on", PRO_SWITCH)
     await duo.run(5)
     esphome_proxy.reboot()  # the API connection and every link drop at once
     assert duo.device.central is None
@@ -218,8 +209,8 @@ async def test_proxy_reboot_mid_session_the_sessions_run_on_and_stops_land(
     for boots in (duo, pro):
         await boots.advertise()  # heard again through the proxy's new scanner
     assert duo.state(SWITCH) == "on"
-    await _switch(hass, "turn_off")
-    await _switch(hass, "turn_off", PRO_SWITCH)
+    await switch(hass, "turn_off", SWITCH)
+    await switch(hass, "turn_off", PRO_SWITCH)
     assert not _running(duo)  # the stops landed over new links
     assert not _running(pro)
     await duo.run(10)
@@ -238,12 +229,12 @@ async def test_fourth_boots_on_a_three_slot_proxy_is_told_why(
         await boots.add_entry()
         await boots.advertise()
     for boots in pairs[:3]:
-        await _switch(hass, "turn_on", f"switch.presso_d00{boots.device.address[-1]}")
+        await switch(hass, "turn_on", f"switch.presso_d00{boots.device.address[-1]}")
     await barrier(hass, esphome_proxy)
     assert esphome_proxy.free_slots == 0
     assert _free_slots_seen_by_home_assistant(hass, esphome_proxy) == 0
     with pytest.raises(HomeAssistantError) as err:
-        await _switch(hass, "turn_on", "switch.presso_d004")
+        await switch(hass, "turn_on", "switch.presso_d004")
     assert err.value.translation_key == "out_of_slots"
     assert pairs[3].device.address not in {address for address, _ in esphome_proxy.stats.connects}
     assert pairs[3].device.state == SessionState.IDLE
@@ -262,9 +253,9 @@ async def test_boots_heard_by_two_proxies_connect_through_the_one_with_a_free_sl
         await boots.add_entry()
         await boots.advertise()
     bedroom.advertise(duo.device)
-    await _switch(hass, "turn_on", "switch.presso_d001")  # ... but its one slot is taken
+    await switch(hass, "turn_on", "switch.presso_d001")  # ... but its one slot is taken
     await barrier(hass, living_room, bedroom)
-    await _switch(hass, "turn_on")
+    await switch(hass, "turn_on", SWITCH)
     assert duo.device.state == SessionState.RUNNING
     assert DUO in bedroom.links
     assert DUO not in living_room.links
@@ -277,24 +268,19 @@ async def test_slots_taken_by_other_devices_are_reported_and_given_back(
     await barrier(hass, esphome_proxy)
     assert _free_slots_seen_by_home_assistant(hass, esphome_proxy) == 0
     with pytest.raises(HomeAssistantError) as err:
-        await _switch(hass, "turn_on")
+        await switch(hass, "turn_on", SWITCH)
     assert err.value.translation_key == "out_of_slots"
     esphome_proxy.release_slots()
     await barrier(hass, esphome_proxy)
     assert _free_slots_seen_by_home_assistant(hass, esphome_proxy) == 3
-    await _switch(hass, "turn_on")
+    await switch(hass, "turn_on", SWITCH)
     assert _running(duo)
 
 
 async def test_after_the_idle_delay_the_proxy_reports_every_slot_free(
     hass: HomeAssistant, duo: Boots, esphome_proxy: ESPHomeProxy
 ) -> None:
-    await hass.services.async_call(
-        "number",
-        "set_value",
-        {"entity_id": "number.presso_d005_pressure", "value": 60},
-        blocking=True,
-    )
+    await set_value(hass, "number.presso_d005_pressure", 60)
     assert duo.device.settings.pressure == 60
     await barrier(hass, esphome_proxy)
     assert _free_slots_seen_by_home_assistant(hass, esphome_proxy) == 2
@@ -310,7 +296,7 @@ async def test_a_refused_connect_is_retried(
     hass: HomeAssistant, duo: Boots, esphome_proxy: ESPHomeProxy
 ) -> None:
     esphome_proxy.refuse_connects = 1  # ESP_GATT_CONN_FAIL_ESTABLISH once
-    await _switch(hass, "turn_on")
+    await switch(hass, "turn_on", SWITCH)
     assert duo.device.state == SessionState.RUNNING
     assert [address for address, _ in esphome_proxy.stats.connects] == [DUO, DUO]
 
@@ -319,16 +305,11 @@ async def test_a_refused_connect_is_retried(
 async def test_a_link_dropped_anywhere_is_reported_before_the_free_slot(
     hass: HomeAssistant, duo: Boots, esphome_proxy: ESPHomeProxy, where: str
 ) -> None:
-    await _switch(hass, "turn_on")
+    await switch(hass, "turn_on", SWITCH)
     if where == "radio":
         duo.faults.disconnect_on_command = 0x14  # LinkFaults: SET_PRESSURE drops the link
         with pytest.raises(HomeAssistantError):
-            await hass.services.async_call(
-                "number",
-                "set_value",
-                {"entity_id": "number.presso_d005_pressure", "value": 60},
-                blocking=True,
-            )
+            await set_value(hass, "number.presso_d005_pressure", 60)
     else:
         esphome_proxy.drop_link(DUO)
     await barrier(hass, esphome_proxy)
@@ -342,7 +323,7 @@ async def test_a_link_dropped_anywhere_is_reported_before_the_free_slot(
 async def test_a_stalled_proxy_holds_the_command_until_it_recovers(
     hass: HomeAssistant, duo: Boots, esphome_proxy: ESPHomeProxy
 ) -> None:
-    await _switch(hass, "turn_on")
+    await switch(hass, "turn_on", SWITCH)
     esphome_proxy.stall()
     command = hass.async_create_task(
         hass.services.async_call(
@@ -363,13 +344,11 @@ async def test_a_stalled_proxy_holds_the_command_until_it_recovers(
 async def test_boots_harness_on_either_proxy(
     hass: HomeAssistant, any_proxy: VirtualProxy | ESPHomeProxy
 ) -> None:
-    duo = Boots(hass, any_proxy, SimulatedBoots(DUO, 2))
-    await duo.add_entry()
-    await duo.advertise()
-    await _switch(hass, "turn_on")
+    duo = await Boots.set_up(hass, any_proxy, SimulatedBoots(DUO, 2))
+    await switch(hass, "turn_on", SWITCH)
     await duo.run(5)
     assert duo.state("sensor.presso_d005_session_state") == "running"
-    await _switch(hass, "turn_off")
+    await switch(hass, "turn_off", SWITCH)
     await duo.run(10)
     assert duo.state(SWITCH) == "off"
 

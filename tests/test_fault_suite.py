@@ -21,7 +21,7 @@ from presso_sim import LinkFaults, SimRadio, SimulatedBoots
 from presso_sim.esphome_proxy import ESPHomeProxy
 from presso_sim.proxy import VirtualProxy
 
-from .harness import DUO, PRO, Boots
+from .harness import DUO, PRO, Boots, set_value, switch
 
 pytestmark = pytest.mark.usefixtures("no_errors_logged")
 
@@ -69,17 +69,14 @@ async def test_10000_commands_at_5_percent_loss_execute_once(direct_radio: SimRa
 
 @pytest.fixture
 async def pro(hass: HomeAssistant, any_proxy: VirtualProxy | ESPHomeProxy) -> Boots:
-    boots = Boots(hass, any_proxy, SimulatedBoots(PRO, 3))
-    boots.enable_chamber_sensors()  # checked through corrupted frames
-    await boots.add_entry(max_pressure=120)
-    await boots.advertise()
-    return boots
+    # the chamber sensors: checked through corrupted frames
+    return await Boots.set_up(
+        hass, any_proxy, SimulatedBoots(PRO, 3), max_pressure=120, chamber_sensors=True
+    )
 
 
 async def _start(hass: HomeAssistant, boots: Boots) -> None:
-    await hass.services.async_call(
-        "switch", "turn_on", {"entity_id": "switch.presso_e008"}, blocking=True
-    )
+    await switch(hass, "turn_on", "switch.presso_e008")
     await boots.run(10)
 
 
@@ -89,12 +86,7 @@ async def test_device_reboot_mid_session(hass: HomeAssistant, pro: Boots) -> Non
     await pro.advertise()
     await _within(5, lambda: pro.state("switch.presso_e008") == "off")
     assert pro.state("sensor.presso_e008_session_state") == "idle"
-    await hass.services.async_call(
-        "number",
-        "set_value",
-        {"entity_id": "number.presso_e008_pressure", "value": 70},
-        blocking=True,
-    )
+    await set_value(hass, "number.presso_e008_pressure", 70)
     assert pro.device.settings.pressure == 70  # commands work on the new connection
 
 
@@ -156,10 +148,10 @@ async def test_a_status_lost_to_a_corrupt_frame_is_made_good_by_the_next_adverti
     if session:
         await _start(hass, pro)
     else:  # a setting change opens the link, held for the idle delay
-        await _set_pressure(hass, pro, 60)
+        await set_value(hass, "number.presso_e008_pressure", 60)
     assert pro.coordinator.connected
     pro.faults.corrupt_to_host = 2  # a burst: the response and the STATUS the change caused
-    await _on_the_clock(pro, _set_pressure(hass, pro, 70))
+    await _on_the_clock(pro, set_value(hass, "number.presso_e008_pressure", 70))
     assert pro.device.settings.pressure == 70  # the resend got the remembered response
     assert pro.coordinator.client.stats.bytes_discarded > 0
     await pro.run(1)  # the next advertisement: its change counter is ahead of the last STATUS
@@ -169,29 +161,10 @@ async def test_a_status_lost_to_a_corrupt_frame_is_made_good_by_the_next_adverti
     assert pro.coordinator.connected is session
 
 
-async def _set_pressure(hass: HomeAssistant, boots: Boots, value: int) -> None:
-    await hass.services.async_call(
-        "number",
-        "set_value",
-        {"entity_id": "number.presso_e008_pressure", "value": value},
-        blocking=True,
-    )
-
-
 async def test_response_delayed_past_the_timeout(hass: HomeAssistant, pro: Boots) -> None:
-    await hass.services.async_call(
-        "number",
-        "set_value",
-        {"entity_id": "number.presso_e008_pressure", "value": 60},
-        blocking=True,
-    )
+    await set_value(hass, "number.presso_e008_pressure", 60)
     pro.faults.response_delay = 2.2  # the first answer comes after the 2 s timeout
-    await hass.services.async_call(
-        "number",
-        "set_value",
-        {"entity_id": "number.presso_e008_pressure", "value": 65},
-        blocking=True,
-    )
+    await set_value(hass, "number.presso_e008_pressure", 65)
     assert pro.device.settings.pressure == 65
     assert pro.device.counters.executed[0x14] == 2  # resent, not executed again
     assert pro.coordinator.client.stats.resends == 1

@@ -21,7 +21,7 @@ from presso_sim import SimulatedBoots
 from presso_sim.esphome_proxy import ESPHomeProxy
 from presso_sim.proxy import VirtualProxy
 
-from .harness import DUO, PRO, Boots
+from .harness import DUO, PRO, Boots, set_value
 
 pytestmark = pytest.mark.usefixtures("no_errors_logged")
 
@@ -30,10 +30,7 @@ P = "presso_e008"
 
 @pytest.fixture
 async def pro(hass: HomeAssistant, any_proxy: VirtualProxy | ESPHomeProxy) -> Boots:
-    boots = Boots(hass, any_proxy, SimulatedBoots(PRO, 3, serial="PRO00008"))
-    await boots.add_entry()
-    await boots.advertise()
-    return boots
+    return await Boots.set_up(hass, any_proxy, SimulatedBoots(PRO, 3, serial="PRO00008"))
 
 
 async def _fix_flow(hass: HomeAssistant, boots: Boots) -> repairs.ClearFaultFlow:
@@ -179,12 +176,7 @@ async def test_wrong_pin_locks_out_with_a_repair(hass: HomeAssistant, proxy: Vir
     keys = []
     for _ in range(4):
         with pytest.raises(HomeAssistantError) as err:
-            await hass.services.async_call(
-                "number",
-                "set_value",
-                {"entity_id": "number.presso_d005_pressure", "value": 60},
-                blocking=True,
-            )
+            await set_value(hass, "number.presso_d005_pressure", 60)
         keys.append(err.value.translation_key)
     assert keys == ["invalid_pin", "invalid_pin", "invalid_pin", "locked_out"]
     assert ir.async_get(hass).async_get_issue(DOMAIN, f"locked_out_{entry.entry_id}") is not None

@@ -13,28 +13,20 @@ from pytest_homeassistant_custom_component.common import async_fire_time_changed
 from presso_sim import SimulatedBoots
 from presso_sim.proxy import VirtualProxy
 
-from .harness import DUO, Boots
+from .harness import DUO, Boots, set_value
 
 pytestmark = pytest.mark.usefixtures("no_errors_logged")
 
 PRESSURE = "number.presso_d005_pressure"
 
 
-async def _set_pressure(hass: HomeAssistant, value: int) -> None:
-    await hass.services.async_call(
-        "number", "set_value", {"entity_id": PRESSURE, "value": value}, blocking=True
-    )
-
-
 async def test_the_idle_release_waits_for_a_command_still_waiting_for_its_answer(
     hass: HomeAssistant, proxy: VirtualProxy
 ) -> None:
-    duo = Boots(hass, proxy, SimulatedBoots(DUO, 2))
-    await duo.add_entry(idle_disconnect=1)
-    await duo.advertise()
-    await _set_pressure(hass, 45)  # the link is open
+    duo = await Boots.set_up(hass, proxy, SimulatedBoots(DUO, 2), idle_disconnect=1)
+    await set_value(hass, PRESSURE, 45)  # the link is open
     duo.faults.response_delay = 1.5  # the next answer is late
-    command = asyncio.ensure_future(_set_pressure(hass, 50))
+    command = asyncio.ensure_future(set_value(hass, PRESSURE, 50))
     await asyncio.sleep(0.1)  # written; its answer is on its way
     duo.device.external_power = True  # a STATUS meanwhile: the link settles, idle timer set
     duo.device.advance(0.2)

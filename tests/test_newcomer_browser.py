@@ -8,23 +8,20 @@ It saves the README's screenshot to docs/images/demo.png.
 from __future__ import annotations
 
 import re
-import time
 from typing import Any
 
 import pytest
 
 from .test_demo_browser import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     PEAK_PRESSURE,
-    ROOT,
     SCREENSHOT,
     _get,
     _state,
     add_discovered,
-    close_like_a_tab,
+    browser_tab,
     demo,  # noqa: F401  (the fixture)
-    new_page,
+    log_in,
+    poll,
     require_chromium,
 )
 
@@ -69,15 +66,6 @@ def _add_boots_in_tab(page: Any, name: str, pin: str | None) -> None:
     add_discovered(page, name, pin)
 
 
-def _wait_for(check: Any, seconds: float = 90) -> Any:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if value := check():
-            return value
-        time.sleep(0.5)
-    raise AssertionError(f"not within {seconds} s")
-
-
 def _no_raw_code(where: str, text: str) -> None:
     assert not RAW_CODE.search(text), f"{where} shows a code, not words: {text!r}"
 
@@ -103,18 +91,13 @@ def test_the_newcomers_first_hour_in_one_tab(demo: dict[str, str]) -> None:  # n
     "Configuration error", any code shown where words belong and any browser console
     error from the integration."""
     require_chromium()
-    from playwright.sync_api import sync_playwright
-
     base = demo["base"]
     problems: list[str] = []
 
     def ours(text: str) -> bool:  # the integration's domain or its card's file
         return "presso_boots" in text or "presso-boots" in text
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = new_page(browser, viewport={"width": 1280, "height": 900})
-        page.set_default_timeout(30_000)
+    with browser_tab(1280, 900, failure="failure.png") as page:
         page.on(
             "console",
             lambda m: (
@@ -129,107 +112,96 @@ def test_the_newcomers_first_hour_in_one_tab(demo: dict[str, str]) -> None:  # n
         )
         loads: list[str] = []
         page.on("load", lambda p: loads.append(p.url))
-        try:
-            page.goto(base)  # the only page load of the walk but the login's own
-            page.locator("input[name=username]").fill("demo")
-            page.locator("input[name=password]").fill(demo["password"])
-            page.locator("input[name=password]").press("Enter")
-            page.wait_for_function("() => localStorage.hassTokens", timeout=60_000)
-            token = page.evaluate("() => JSON.parse(localStorage.hassTokens).access_token")
-            page.wait_for_url(re.compile(r".*/home/.*|.*/lovelace/.*"))
-            page.evaluate(TOAST_HOOK)
-            loads.clear()  # logged in: from here on, one page
-            # the two emulated ESP32s, added by Home Assistant's esphome integration
-            proxies = _get(base, token, "/api/config/config_entries/entry?domain=esphome")
-            assert sorted((p["title"], p["state"]) for p in proxies) == [
-                ("Bedroom", "loaded"), ("Living Room", "loaded"),
-            ]  # fmt: skip
-            _add_boots_in_tab(page, "Presso D005", None)
-            _add_boots_in_tab(page, "Presso E008", demo["pin"])
-            # the proxies' Bluetooth MACs: the Pro 8 is heard best in the bedroom
-            assert page.evaluate(HEARD_THROUGH) == {
-                "Presso E008": "AA:BB:CC:00:20:02", "Presso D005": "AA:BB:CC:00:10:02",
-            }  # fmt: skip
+        token = log_in(page, demo)  # the only page load of the walk but the login's own
+        page.wait_for_url(re.compile(r".*/home/.*|.*/lovelace/.*"))
+        page.evaluate(TOAST_HOOK)
+        loads.clear()  # logged in: from here on, one page
+        # the two emulated ESP32s, added by Home Assistant's esphome integration
+        proxies = _get(base, token, "/api/config/config_entries/entry?domain=esphome")
+        assert sorted((p["title"], p["state"]) for p in proxies) == [
+            ("Bedroom", "loaded"), ("Living Room", "loaded"),
+        ]  # fmt: skip
+        _add_boots_in_tab(page, "Presso D005", None)
+        _add_boots_in_tab(page, "Presso E008", demo["pin"])
+        # the proxies' Bluetooth MACs: the Pro 8 is heard best in the bedroom
+        assert page.evaluate(HEARD_THROUGH) == {
+            "Presso E008": "AA:BB:CC:00:20:02", "Presso D005": "AA:BB:CC:00:10:02",
+        }  # fmt: skip
 
-            _click_sidebar(page, "/leg-boots")
-            card = page.locator("presso-boots-card").first  # the Presso D005's
-            card.get_by_role("button", name="Start").wait_for()
-            page.wait_for_timeout(3000)  # the frontend's own wait before an error card
-            assert page.get_by_text("Configuration error").count() == 0
-            assert page.locator("hui-error-card").count() == 0
-            text = card.locator("ha-card").inner_text()
-            assert "Gentle start, session 1 of 7: up to 40 mmHg and 15 min today." in text
-            assert "Stops at 40 mmHg: gentle start, session 1 of 7." in text
-            assert card.locator(".ring .big").text_content() == "15:00"  # what a start gets
-            assert card.get_by_role("button", name="Pause").is_disabled()
-            _no_raw_code("the card", text)
+        _click_sidebar(page, "/leg-boots")
+        card = page.locator("presso-boots-card").first  # the Presso D005's
+        card.get_by_role("button", name="Start").wait_for()
+        page.wait_for_timeout(3000)  # the frontend's own wait before an error card
+        assert page.get_by_text("Configuration error").count() == 0
+        assert page.locator("hui-error-card").count() == 0
+        text = card.locator("ha-card").inner_text()
+        assert "Gentle start, session 1 of 7: up to 40 mmHg and 15 min today." in text
+        assert "Stops at 40 mmHg: gentle start, session 1 of 7." in text
+        assert card.locator(".ring .big").text_content() == "15:00"  # what a start gets
+        assert card.get_by_role("button", name="Pause").is_disabled()
+        _no_raw_code("the card", text)
 
-            def state() -> str:
-                return str(card.locator(".state").text_content())
+        def state() -> str:
+            return str(card.locator(".state").text_content())
 
-            card.get_by_role("button", name="Start").click()
-            _wait_for(lambda: state() == "Running")
-            _wait_for(lambda: card.evaluate(PEAK_PRESSURE) >= 20)  # the chambers fill
-            assert _state(base, token, "switch.presso_d005")["state"] == "on"
-            assert card.get_by_role("button", name="Pause").is_enabled()
-            page.wait_for_timeout(2000)
-            SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(SCREENSHOT))
+        card.get_by_role("button", name="Start").click()
+        poll(lambda: state() == "Running")
+        poll(lambda: card.evaluate(PEAK_PRESSURE) >= 20)  # the chambers fill
+        assert _state(base, token, "switch.presso_d005")["state"] == "on"
+        assert card.get_by_role("button", name="Pause").is_enabled()
+        page.wait_for_timeout(2000)
+        SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOT))
 
-            card.get_by_role("button", name="Pause").click()
-            _wait_for(lambda: state() == "Paused")
-            assert card.get_by_role("button", name="Pause").count() == 0
-            card.get_by_role("button", name="Resume").click()
-            _wait_for(lambda: state() == "Running")
-            card.get_by_role("button", name="Stop").click()
-            _wait_for(lambda: state() == "Idle")
-            assert _state(base, token, "sensor.presso_d005_session_state")["state"] == "idle"
+        card.get_by_role("button", name="Pause").click()
+        poll(lambda: state() == "Paused")
+        assert card.get_by_role("button", name="Pause").count() == 0
+        card.get_by_role("button", name="Resume").click()
+        poll(lambda: state() == "Running")
+        card.get_by_role("button", name="Stop").click()
+        poll(lambda: state() == "Idle")
+        assert _state(base, token, "sensor.presso_d005_session_state")["state"] == "idle"
 
-            # the options dialog names the boots; an error names its field and their limit
-            dialog = _open_options(page, "Presso D005")
-            _field(dialog, "Maximum pressure").fill("150")
-            dialog.get_by_role("button", name="Submit").click()
-            dialog.get_by_text("Maximum pressure: Presso D005 accept 20 to 120 mmHg.").wait_for()
-            _no_raw_code("the options dialog", dialog.inner_text())
-            _field(dialog, "Maximum pressure").fill("100")
-            _field(dialog, "Rest between sessions").fill("30")
-            dialog.get_by_role("button", name="Submit").click()
-            dialog.get_by_role("button", name="Finish").click()  # "Options successfully saved"
+        # the options dialog names the boots; an error names its field and their limit
+        dialog = _open_options(page, "Presso D005")
+        _field(dialog, "Maximum pressure").fill("150")
+        dialog.get_by_role("button", name="Submit").click()
+        dialog.get_by_text("Maximum pressure: Presso D005 accept 20 to 120 mmHg.").wait_for()
+        _no_raw_code("the options dialog", dialog.inner_text())
+        _field(dialog, "Maximum pressure").fill("100")
+        _field(dialog, "Rest between sessions").fill("30")
+        dialog.get_by_role("button", name="Submit").click()
+        dialog.get_by_role("button", name="Finish").click()  # "Options successfully saved"
 
-            # a start inside the rest: refused in words, with what to change on the card
-            _click_sidebar(page, "/leg-boots")
-            card.get_by_role("button", name="Start").wait_for()
-            _wait_for(lambda: "Rest until" in card.locator("ha-card").inner_text())
-            card.get_by_role("button", name="Start").click()
-            alert = card.get_by_role("alert")
-            alert.wait_for()
-            refusal = alert.inner_text()
-            assert refusal.startswith("Rest between sessions:"), refusal
-            assert "On this card: Start works again from" in refusal
-            _no_raw_code("the refusal", refusal)
-            assert state() == "Idle"
+        # a start inside the rest: refused in words, with what to change on the card
+        _click_sidebar(page, "/leg-boots")
+        card.get_by_role("button", name="Start").wait_for()
+        poll(lambda: "Rest until" in card.locator("ha-card").inner_text())
+        card.get_by_role("button", name="Start").click()
+        alert = card.get_by_role("alert")
+        alert.wait_for()
+        refusal = alert.inner_text()
+        assert refusal.startswith("Rest between sessions:"), refusal
+        assert "On this card: Start works again from" in refusal
+        _no_raw_code("the refusal", refusal)
+        assert state() == "Idle"
 
-            # the card on a phone
-            page.set_viewport_size({"width": 390, "height": 844})
-            page.wait_for_timeout(1000)
-            box = card.bounding_box()
-            assert box is not None
-            assert box["x"] >= 0
-            assert box["x"] + box["width"] <= 390
-            overflow = card.evaluate(
-                "card => [...card.shadowRoot.querySelectorAll('*')]"
-                ".some(e => e.getBoundingClientRect().right > window.innerWidth + 0.5)"
-            )
-            assert not overflow, "nothing in the card sticks out of a 390 px phone"
-            _no_raw_code("the card", card.locator("ha-card").inner_text())
+        # the card on a phone
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.wait_for_timeout(1000)
+        box = card.bounding_box()
+        assert box is not None
+        assert box["x"] >= 0
+        assert box["x"] + box["width"] <= 390
+        overflow = card.evaluate(
+            "card => [...card.shadowRoot.querySelectorAll('*')]"
+            ".some(e => e.getBoundingClientRect().right > window.innerWidth + 0.5)"
+        )
+        assert not overflow, "nothing in the card sticks out of a 390 px phone"
+        _no_raw_code("the card", card.locator("ha-card").inner_text())
 
-            toasts = page.evaluate("() => window.__toasts")  # the same page all along
-            for toast in toasts:
-                _no_raw_code("a toast", str(toast))
-            assert loads == [], f"the page was loaded again: {loads}"
-            assert not problems, problems
-        except Exception:
-            page.screenshot(path=str(ROOT / ".demo" / "failure.png"))
-            raise
-        finally:
-            close_like_a_tab(browser)
+        toasts = page.evaluate("() => window.__toasts")  # the same page all along
+        for toast in toasts:
+            _no_raw_code("a toast", str(toast))
+        assert loads == [], f"the page was loaded again: {loads}"
+        assert not problems, problems

@@ -18,7 +18,7 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
 from presso_sim import SimulatedBoots
 from presso_sim.proxy import VirtualProxy
 
-from .harness import PRO, Boots
+from .harness import PRO, Boots, set_value, switch
 
 ROW_BUDGET = 3000
 
@@ -52,15 +52,8 @@ async def run_session_and_count(
     await boots.advertise()
     await async_wait_recording_done(hass)
     before = count_rows(hass, "presso_e008")
-    await hass.services.async_call(
-        "number",
-        "set_value",
-        {"entity_id": "number.presso_e008_pressure", "value": 80},
-        blocking=True,
-    )
-    await hass.services.async_call(
-        "switch", "turn_on", {"entity_id": "switch.presso_e008"}, blocking=True
-    )
+    await set_value(hass, "number.presso_e008_pressure", 80)
+    await switch(hass, "turn_on", "switch.presso_e008")
     await boots.run(30 * 60 + 30)
     assert boots.device.state == 0
     assert boots.state("event.presso_e008_session") != "unknown"
@@ -94,26 +87,17 @@ async def test_a_day_with_one_session_keeps_the_radio_free(
     hass: HomeAssistant, proxy: VirtualProxy
 ) -> None:
     """Connected time (device clock) over a day: one 30-minute session and 10 setting changes."""
-    boots = Boots(hass, proxy, SimulatedBoots(PRO, 3))
-    await boots.add_entry(max_pressure=120)
-    await boots.advertise()
+    boots = await Boots.set_up(hass, proxy, SimulatedBoots(PRO, 3), max_pressure=120)
     for change in range(10):
         boots.device.press_button("power")  # the boots sleep after 30 idle minutes
         await boots.advertise()
-        await hass.services.async_call(
-            "number",
-            "set_value",
-            {"entity_id": "number.presso_e008_pressure", "value": 60 + 5 * change},
-            blocking=True,
-        )
+        await set_value(hass, "number.presso_e008_pressure", 60 + 5 * change)
         await _idle_delay_passes(hass, boots)
         assert boots.device.central is None
         await boots.run(60 * 60 - 30, step=60)
     boots.device.press_button("power")
     await boots.advertise()
-    await hass.services.async_call(
-        "switch", "turn_on", {"entity_id": "switch.presso_e008"}, blocking=True
-    )
+    await switch(hass, "turn_on", "switch.presso_e008")
     await boots.run(30 * 60 - 5, step=5)
     await boots.run(15, step=0.5)
     assert boots.state("sensor.presso_e008_session_state") == "idle"

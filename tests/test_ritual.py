@@ -44,9 +44,7 @@ def _notify(text: str) -> list[dict[str, Any]]:
 async def test_mobility_session_light_and_aftercare_in_order(
     hass: HomeAssistant, proxy: VirtualProxy
 ) -> None:
-    boots = Boots(hass, proxy, SimulatedBoots(DUO, 2))
-    await boots.add_entry(rest_minutes=60)
-    await boots.advertise()
+    boots = await Boots.set_up(hass, proxy, SimulatedBoots(DUO, 2), rest_minutes=60)
     notices = async_mock_service(hass, "notify", "phone")
     lights_on = async_mock_service(hass, "light", "turn_on")
     lights_off = async_mock_service(hass, "light", "turn_off")
@@ -89,9 +87,7 @@ async def test_arriving_back_from_a_trip(
     hass: HomeAssistant, proxy: VirtualProxy, freezer: FrozenDateTimeFactory
 ) -> None:
     freezer.move_to("2026-11-24 04:00:00+00:00")  # 20:00 local (US/Pacific)
-    boots = Boots(hass, proxy, SimulatedBoots(DUO, 2))
-    await boots.add_entry()
-    await boots.advertise()
+    boots = await Boots.set_up(hass, proxy, SimulatedBoots(DUO, 2))
     async_mock_service(hass, "light", "turn_on")
     hass.states.async_set("person.ana", "home")
     await _ritual(hass, boots, start_time="18:30:00", person=["person.ana"], arrival="trip",

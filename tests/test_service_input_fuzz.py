@@ -378,9 +378,7 @@ async def _rig(hass: HomeAssistant, proxy: VirtualProxy, ws: WebSocketGenerator,
     await unloaded.add_entry()
     unloaded_device = unloaded.device_id
     assert await hass.config_entries.async_unload(unloaded.entry_id)
-    boots = Boots(hass, proxy, SimulatedBoots(address, model))
-    await boots.add_entry(**options)
-    await boots.advertise()
+    boots = await Boots.set_up(hass, proxy, SimulatedBoots(address, model), **options)
     registry = er.async_get(hass)
     entities = {
         e.unique_id.removeprefix(f"{address}-"): e.entity_id

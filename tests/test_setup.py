@@ -24,7 +24,7 @@ from custom_components.presso_boots.presso_ble.messages import (
 from presso_sim import SimulatedBoots
 from presso_sim.proxy import VirtualProxy
 
-from .harness import DUO, Boots
+from .harness import DUO, Boots, set_value, switch
 
 SWITCH = "switch.presso_d005"
 LEGS = "select.presso_d005_legs"
@@ -49,10 +49,7 @@ async def test_setup_while_asleep_loads_and_waits(hass: HomeAssistant, proxy: Vi
 async def test_turn_on_runs_a_session_and_idle_releases(
     hass: HomeAssistant, proxy: VirtualProxy
 ) -> None:
-    boots = Boots(hass, proxy, SimulatedBoots(DUO, 2))
-    boots.enable_chamber_sensors()
-    await boots.add_entry()
-    await boots.advertise()
+    boots = await Boots.set_up(hass, proxy, SimulatedBoots(DUO, 2), chamber_sensors=True)
     sent: list[int] = []  # the left chamber 1 pressure of every telemetry the boots send
     notify = boots.device._notify
 
@@ -62,7 +59,7 @@ async def test_turn_on_runs_a_session_and_idle_releases(
         notify(message)
 
     boots.device._notify = recording  # type: ignore[method-assign]
-    await hass.services.async_call("switch", "turn_on", {"entity_id": SWITCH}, blocking=True)
+    await switch(hass, "turn_on", SWITCH)
     assert boots.device.state == 1
     assert boots.state(SWITCH) == "on"
     await boots.run(30)
@@ -71,7 +68,7 @@ async def test_turn_on_runs_a_session_and_idle_releases(
     chamber = boots.state("sensor.presso_d005_left_chamber_1")
     assert chamber is not None
     assert int(chamber) in sent, "the sensor shows a pressure the boots sent"
-    await hass.services.async_call("switch", "turn_off", {"entity_id": SWITCH}, blocking=True)
+    await switch(hass, "turn_off", SWITCH)
     await boots.run(5)
     assert boots.state(SWITCH) == "off"
     assert boots.state("sensor.presso_d005_session_state") == "idle"
@@ -89,13 +86,11 @@ async def test_legs_and_chambers_survive_a_restart(
     hass: HomeAssistant, proxy: VirtualProxy
 ) -> None:
     """Advertisements do not carry legs and chambers: the last link's values are kept."""
-    boots = Boots(hass, proxy, SimulatedBoots(DUO, 2))
-    await boots.add_entry()
-    await boots.advertise()
+    boots = await Boots.set_up(hass, proxy, SimulatedBoots(DUO, 2))
     await hass.services.async_call(
         "select", "select_option", {"entity_id": LEGS, "option": "left"}, blocking=True
     )
-    await hass.services.async_call("switch", "turn_off", {"entity_id": CHAMBER_5}, blocking=True)
+    await switch(hass, "turn_off", CHAMBER_5)
     await hass.config_entries.async_unload(boots.entry_id)
     proxy.radio.drop_link(DUO)
     await hass.async_block_till_done()
@@ -108,9 +103,7 @@ async def test_legs_and_chambers_survive_a_restart(
 async def test_available_again_only_after_a_real_loss(
     hass: HomeAssistant, proxy: VirtualProxy, caplog: pytest.LogCaptureFixture
 ) -> None:
-    boots = Boots(hass, proxy, SimulatedBoots(DUO, 2))
-    await boots.add_entry()
-    await boots.advertise()
+    boots = await Boots.set_up(hass, proxy, SimulatedBoots(DUO, 2))
     assert boots.state(SWITCH) == "off"
     assert "available again" not in caplog.text  # the first advertisement is no recovery
     later = time.monotonic() + FALLBACK_MAXIMUM_STALE_ADVERTISEMENT_SECONDS + 1
@@ -140,10 +133,7 @@ async def test_lifetime_figures_outlast_a_restart_before_the_next_connection(
     boots.device.lifetime_sessions = 12
     await boots.add_entry()
     await boots.advertise()
-    await hass.services.async_call(
-        "number", "set_value", {"entity_id": "number.presso_d005_pressure", "value": 45},
-        blocking=True,
-    )  # fmt: skip
+    await set_value(hass, "number.presso_d005_pressure", 45)  # fmt: skip
     sessions = er.async_get(hass).async_get_entity_id("sensor", DOMAIN, f"{DUO}-lifetime_sessions")
     assert sessions is not None
     assert boots.state(sessions) == "12"

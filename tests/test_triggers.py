@@ -39,9 +39,7 @@ def _automation(alias: str, trigger: dict[str, Any], *conditions: dict[str, Any]
 async def test_triggers_and_conditions_in_automations(
     hass: HomeAssistant, proxy: VirtualProxy
 ) -> None:
-    boots = Boots(hass, proxy, SimulatedBoots(DUO, 2))
-    await boots.add_entry(rest_minutes=60)
-    await boots.advertise()
+    boots = await Boots.set_up(hass, proxy, SimulatedBoots(DUO, 2), rest_minutes=60)
     device = {"device_id": boots.device_id}
     calls = async_mock_service(hass, "test", "automation")
     assert await async_setup_component(hass, "automation", {"automation": [

@@ -34,10 +34,7 @@ async def boots(hass: HomeAssistant, proxy: VirtualProxy) -> Boots:
     assert await async_setup_component(hass, "homeassistant", {})
     assert await async_setup_component(hass, "conversation", {})
     assert await async_setup_component(hass, "intent", {})
-    boots = Boots(hass, proxy, SimulatedBoots(DUO, 2))
-    await boots.add_entry(gentle_start=True)
-    await boots.advertise()
-    return boots
+    return await Boots.set_up(hass, proxy, SimulatedBoots(DUO, 2), gentle_start=True)
 
 
 async def _say(hass: HomeAssistant, text: str, language: str = "en") -> str:

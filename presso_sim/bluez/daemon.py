@@ -27,8 +27,8 @@ from custom_components.presso_boots.presso_ble.const import (
 )
 
 from ..esphome_api import FLAGS_LE_GENERAL, advertising_data
-from ..esphome_proxy import ProxyStats
 from ..link import SimLinkClient, SimRadio
+from ..radio_stats import ProxyStats
 from ..spoofer import Advertiser
 from .bus import ADDRESS_VARIABLE
 from .calls import DBUS, add_match, ping, unique_names, unknown_object
@@ -231,10 +231,7 @@ class EmulatedBluetoothd:
     # --- advertising -------------------------------------------------------------------------
 
     def in_range(self, address: str) -> bool:
-        faults = self.radio.faults.get(address)
-        return (self.hears is None or address in self.hears) and not (
-            faults is not None and faults.out_of_range
-        )
+        return self.radio.reaches(address, self.hears)
 
     def advertise(self, device: Advertiser, rssi: int | None = None) -> bool:
         """One advertisement (and scan response while discovering); False if nobody heard it."""

@@ -26,8 +26,8 @@ from custom_components.presso_boots.presso_ble.const import (
     SERVICE_UUID,
 )
 
-from ..esphome_proxy import ProxyStats
 from ..link import SimLinkClient, SimRadio
+from ..radio_stats import ProxyStats
 from .gatt import GattCharacteristic1, GattService1
 from .interfaces import ERROR_FAILED, ERROR_IN_PROGRESS, ERROR_NOT_READY, Device1, bluez_error
 
