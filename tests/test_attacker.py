@@ -217,14 +217,22 @@ async def test_following_a_forged_session_on_boots_with_a_pin_sends_no_proof(
     """Point 5: a forged "session active" makes Home Assistant look, without the PIN."""
     executed = Executed(pro.device)
     spoofer = Spoofer(pro.device)
-    await forge(pro, spoofer, flags=ACTIVE | AdvertisementFlag.PIN_REQUIRED)
+    battery = entity(hass, pro, "sensor", "battery")
+    real = pro.state(battery)
+    await forge(pro, spoofer, flags=ACTIVE | AdvertisementFlag.PIN_REQUIRED, battery=254)
     await pro.run(1)
     assert pro.coordinator.connected  # it looks
+    assert pro.state(battery) == "unknown"  # a battery the boots cannot have
     # the boots send no STATUS: the link's silence shows no session runs
     async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=STATUS_SILENCE + 1))
     await hass.async_block_till_done()
     assert executed.count(Auth) == 0
     assert pro.state("switch.presso_e008") == "off"
+    # a link that found no session to follow lets go at once (not after the idle delay),
+    # and the boots' own next advertisement shows the truth again
+    await _until(lambda: pro.device.central is None)
+    await pro.advertise()
+    assert pro.state(battery) == real
 
 
 async def _own_session_then_link_to(pro: Boots, impostor: Impostor) -> None:

@@ -131,7 +131,9 @@ def _at(day_index: int, hour: int, minute: int, second: int = 0) -> datetime:
 
 
 def _seconds(moment: datetime) -> float:
-    return (moment - START).total_seconds()
+    """Simulated seconds from the start to a local wall time (in UTC: across the DST change,
+    two Madrid times subtract as naive ones)."""
+    return (moment.astimezone(dt_util.UTC) - START.astimezone(dt_util.UTC)).total_seconds()
 
 
 def _timeline(rng: random.Random) -> list[tuple[float, str, Any]]:
