@@ -171,10 +171,9 @@ class PressoCoordinator(StatePublisher):
         self.events.link_opened()
 
     def _async_on_silent(self) -> None:
-        """No STATUS on a fresh link for longer than a session allows: none runs, and the
-        link opened to follow it lets go at once (advertisements show the boots again)."""
+        """No STATUS on a fresh link for longer than a session allows: none runs."""
         if self.events.awaiting_first_status and self.connected:
-            self.link.release_when_idle = True
+            self.link.release_when_idle = True  # opened to follow it: advertisements show again
             idle = replace(self.events.trusted, state=SessionState.IDLE, session_ends=None)
             self._async_on_trusted(idle)
 
