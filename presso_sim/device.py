@@ -21,7 +21,7 @@ from custom_components.presso_boots.presso_ble.const import (
     SessionState,
     Status,
 )
-from custom_components.presso_boots.presso_ble.messages import Start
+from custom_components.presso_boots.presso_ble.messages import Event, Start
 
 from .auth import PinLock
 from .chambers import Chambers
@@ -54,6 +54,8 @@ class SimulatedBoots(BootsClock):
         self.causes = FaultCauses()
         self.counters = Counters()
         self.now = 0.0
+        #: Sees every EVENT the boots raise, linked or not (a test's log of what they did).
+        self.on_event: Callable[[Event], None] | None = None
         self.asleep = False
         self.busy_replies = 0
         self.pin_lock = PinLock(pin, random.Random(seed))

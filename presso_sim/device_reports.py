@@ -7,6 +7,8 @@ field it reports does (elapsed, remaining and lifetime seconds aside).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from custom_components.presso_boots.presso_ble import const as c
 from custom_components.presso_boots.presso_ble.advertisement import Advertisement
 from custom_components.presso_boots.presso_ble.const import EventCode, Fault, SessionState
@@ -44,6 +46,7 @@ class BootsReports:
     elapsed: float
     cycles: int
     change_counter: int
+    on_event: Callable[[Event], None] | None
     _adv_signature: tuple[object, ...]
     _status_signature: tuple[object, ...]
 
@@ -169,7 +172,10 @@ class BootsReports:
         self.link.notify(message)
 
     def _event(self, code: EventCode, argument: int = 0) -> None:
-        self._notify(Event(code, argument))
+        event = Event(code, argument)
+        if self.on_event is not None:
+            self.on_event(event)
+        self._notify(event)
 
     def after_change(self) -> None:
         signature = self._signature()

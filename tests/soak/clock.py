@@ -20,13 +20,11 @@ import asyncio
 import random
 from collections import deque
 from collections.abc import Callable, Coroutine
-from datetime import timedelta
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
-from homeassistant.util import dt as dt_util
 
 from presso_sim import SimRadio, SimulatedBoots
 
@@ -82,10 +80,8 @@ class Day:
 
     async def step(self, seconds: float = 1.0) -> None:
         """Every device runs ``seconds``, Home Assistant's clock follows, every proxy advertises."""
-        now = dt_util.utcnow() + timedelta(seconds=seconds)
         for pair in self.pairs:
             pair.device.advance(seconds)
-            pair.note_clock(now)
             self._mind_the_battery(pair.device)
         self.freezer.tick(seconds)
         self.seconds += seconds

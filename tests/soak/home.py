@@ -18,6 +18,7 @@ import random
 import shutil
 import tracemalloc
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from unittest.mock import MagicMock
@@ -150,6 +151,8 @@ async def build(
         boots = Boots(hass, proxies[names[0]], device)
         pair = Pair(boots, list({id(p): p for p in (proxies[n] for n in names)}.values()), {})
         device.link.on_execute = pair.on_execute
+        device.on_event = pair.on_event
+        pair.origin = dt_util.utcnow() - timedelta(seconds=device.now)
         await boots.add_entry(pin=pin, **(options[n] if options else {}))
         pairs.append(pair)
     unique = list({id(proxy): proxy for proxy in proxies.values()}.values())

@@ -1,8 +1,7 @@
 """What the boots really did, beside what Home Assistant shows and counts.
 
 Each ``Pair`` keeps the boots' own log of the sessions they ran (``Run``: start,
-end, running seconds, how it ended, from the simulated device's state at every
-step), the user-level commands Home Assistant was asked for and the ones the
+end, running seconds, how it ended, from the EVENTs the simulated boots raise), the user-level commands Home Assistant was asked for and the ones the
 boots executed, and the session events Home Assistant fired. The checks compare
 them: entities against the boots' state, events and totals against the log.
 """
@@ -10,7 +9,7 @@ them: entities against the boots' state, events and totals against the log.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from homeassistant.core import HomeAssistant
@@ -18,9 +17,10 @@ from homeassistant.util import dt as dt_util
 
 from custom_components.presso_boots.const import FAULT_KEYS, PROGRAM_KEYS
 from custom_components.presso_boots.presso_ble import SessionState
-from custom_components.presso_boots.presso_ble.const import CommandType
+from custom_components.presso_boots.presso_ble.const import CommandType, EventCode
 from custom_components.presso_boots.presso_ble.messages import (
     Command,
+    Event,
     Pause,
     Resume,
     SetPressure,
@@ -33,6 +33,9 @@ from presso_sim import SimulatedBoots
 from ..harness import Boots
 
 type Intent = tuple[str, object]
+
+#: The EVENTs that end a session.
+ENDS = (EventCode.SESSION_COMPLETED, EventCode.SESSION_STOPPED, EventCode.SESSION_ABORTED)
 
 #: The command type each intention goes out as.
 ON_THE_WIRE = {
@@ -98,7 +101,8 @@ class Pair:
     """The boots' log of the sessions they ran."""
     reported: list[Reported] = field(default_factory=list)
     """Session ends Home Assistant reported (its event entity), in order."""
-    _was_active: bool = False
+    origin: datetime = field(default_factory=dt_util.utcnow)
+    """The wall time the boots' clock counts from."""
 
     @property
     def device(self) -> SimulatedBoots:
@@ -155,27 +159,26 @@ class Pair:
                 taken[match] = True
         return extra
 
-    def note_clock(self, now: datetime) -> None:
-        """Log the boots' sessions from their state (called after every step of their clock)."""
+    def on_event(self, event: Event) -> None:
+        """The boots' own log: each session from its start EVENT to its end EVENT.
+
+        Raised whether or not a link is up; timed on the boots' clock (``origin`` is the
+        wall time their clock counts from, both clocks move together).
+        """
         device = self.device
-        active = device.session_active
-        if active and not self._was_active:
-            self.runs.append(Run(now))
-        if active:
-            self.runs[-1].seconds = device.elapsed
-        elif self._was_active:
+        at = self.origin + timedelta(seconds=device.now)
+        if event.code == EventCode.SESSION_STARTED:
+            self.runs.append(Run(at))
+        elif event.code in ENDS and self.runs and self.runs[-1].ended is None:
             run = self.runs[-1]
-            run.ended = now
-            run.completed = device.elapsed >= device.settings.duration * 60 - 1e-6
-            run.seconds = max(run.seconds, device.elapsed) if run.completed else run.seconds
-        self._was_active = active
+            run.ended, run.seconds = at, device.elapsed
+            run.completed = event.code == EventCode.SESSION_COMPLETED
 
     def note_reboot(self, now: datetime) -> None:
-        """The boots power-cycle now: a session they ran ends with what it had run."""
-        if self._was_active:
+        """The boots power-cycle now: a session they ran ends (no EVENT) with what it had run."""
+        if self.device.session_active and self.runs and self.runs[-1].ended is None:
             self.runs[-1].seconds = self.device.elapsed
             self.runs[-1].ended = now
-            self._was_active = False
 
     def expected(self) -> dict[str, set[str]]:
         """What each checked entity must show for the device's real state."""
