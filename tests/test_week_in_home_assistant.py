@@ -221,7 +221,9 @@ class Week:
         pair = self.day.pairs[1]
         if pair.device.session_active:
             return
-        self.user.wake(pair)
+        if pair.device.asleep:  # the user wakes them first, and Home Assistant hears them
+            self.user.wake(pair)
+            await self.day.step(1.0)
         expected = self._refusal(pair, minutes)
         ritual = RITUALS[1]
         data = {
@@ -407,7 +409,7 @@ async def test_a_week_in_home_assistant(recorder_mock: Recorder, home: Home, see
         )
     cpu = time.process_time() - cpu
     grew = await _statistics_growth(hass, day.pairs)
-    summary = _summary(week, seed, grown, cpu) + f"; recorder statistics grew by {grew}"
+    summary = _summary(week, seed, grown, cpu) + f" ({top}); recorder statistics grew by {grew}"
     plan_steps = _plan_steps(day.pairs[0])
     for pair in day.pairs:
         await day.complete(hass.config_entries.async_unload(pair.boots.entry_id), "unload")
