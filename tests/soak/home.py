@@ -222,8 +222,17 @@ def log_session_ends(hass: HomeAssistant, pairs: list[Pair]) -> None:
 
 
 def _recording_mocks(home: Home) -> list[Any]:
-    """The test plugin's mocks that record every call: its zeroconf, its storage (every write)."""
-    methods = (storage.Store._async_write_data, storage.Store._async_load)
+    """The test plugin's mocks that record every call: its zeroconf, its storage (every
+    write), its recorder's (every session scope, every statistics run)."""
+    from homeassistant.components.recorder.core import Recorder
+    from pytest_homeassistant_custom_component import patch_recorder
+
+    methods = (
+        storage.Store._async_write_data,
+        storage.Store._async_load,
+        *vars(Recorder).values(),
+        *vars(patch_recorder).values(),
+    )
     zeroconf = [home.zeroconf] if home.zeroconf is not None else []
     return [*zeroconf, *(method for method in methods if hasattr(method, "reset_mock"))]
 
