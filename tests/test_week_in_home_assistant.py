@@ -141,9 +141,9 @@ def _timeline(rng: random.Random) -> list[tuple[float, str, Any]]:
     events: list[tuple[float, str, Any]] = []
     kinds: list[str] = []
     for d in range(DAYS):
-        for ritual in RITUALS:  # the steps end on the blueprint's time triggers
+        for n, ritual in enumerate(RITUALS):  # on the blueprint's time trigger
             hour, minute, _ = map(int, ritual["start_time"].split(":"))
-            events.append((_seconds(_at(d, hour, minute)), "mark", None))
+            events.append((_seconds(_at(d, hour, minute)), "ritual", n))
         events.append((_seconds(_at(d, 18, 47)), "early stop", None))
         events.append((_seconds(_at(d, 23, 59)), "totals", None))
         events.append((_seconds(_at(d + 1, 0, 0, 30)), "totals", None))
@@ -193,6 +193,8 @@ class Week:
         match what:
             case "fault":
                 await self.faults.inject(argument)
+            case "ritual":  # the mobility reminder: the user puts the boots on (they wake)
+                self.user.wake(self.day.pairs[argument])
             case "early stop":
                 self.early_stop()
             case "second session":
@@ -321,7 +323,8 @@ def _summary(week: Week, seed: int, grown: int, cpu: float) -> str:
         f"{tally.refusals_expected} expected ({tally.starts_asked} asked); "
         f"commands executed twice {sum(len(p.twice()) for p in pairs)}; "
         f"stops lost {lost} of {len(week.user.stops)}; "
-        f"{tally.totals_checked} totals checked at midnights; "
+        f"{tally.totals_checked} totals checked at midnights; sessions ended per pair "
+        f"{'/'.join(str(p.sessions_ended) for p in pairs)}; "
         f"memory growth over the week {grown / MIB:.2f} MiB; "
         f"CPU seconds per simulated day {cpu / DAYS:.1f}"
     )
