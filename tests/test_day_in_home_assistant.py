@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import random
 import time
 import tracemalloc
@@ -52,6 +51,7 @@ from .soak.home import (
     intend_evening_starts,
     leftovers,
     memory,
+    seeds,
 )
 from .soak.user import User
 
@@ -72,18 +72,6 @@ EVENINGS: list[dict[str, Any]] = [
     {"start_time": "18:27:00", "program": "gradient", "pressure": 80, "duration": 25},
     {"start_time": "18:28:00", "program": "wave", "pressure": 50, "duration": 15},
 ]
-
-
-def seeds(default: tuple[int, ...]) -> list[int]:
-    """The seeds to run: ``SOAK_SEEDS`` (``1-10`` or ``3,7``), else ``SOAK_SEED``, else these."""
-    if wanted := os.environ.get("SOAK_SEEDS"):
-        first, dash, last = wanted.partition("-")
-        if dash:
-            return list(range(int(first), int(last) + 1))
-        return [int(seed) for seed in wanted.split(",")]
-    if seed := os.environ.get("SOAK_SEED"):
-        return [int(seed)]
-    return list(default)
 
 
 @pytest.fixture(autouse=True)

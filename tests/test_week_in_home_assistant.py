@@ -76,11 +76,11 @@ from .soak.home import (
     intend_evening_starts,
     leftovers,
     memory,
+    seeds,
 )
 from .soak.oracle import Pair, Run
 from .soak.paths import PATHS
 from .soak.user import User
-from .test_day_in_home_assistant import seeds
 
 pytestmark = [pytest.mark.usefixtures("no_errors_logged"), pytest.mark.slow]
 

@@ -64,6 +64,18 @@ BOOTS: tuple[tuple[str, Model, str | None, tuple[str, ...], float], ...] = (
 )
 
 
+def seeds(default: tuple[int, ...]) -> list[int]:
+    """The seeds to run: ``SOAK_SEEDS`` (``1-10`` or ``3,7``), else ``SOAK_SEED``, else these."""
+    if wanted := os.environ.get("SOAK_SEEDS"):
+        first, dash, last = wanted.partition("-")
+        if dash:
+            return list(range(int(first), int(last) + 1))
+        return [int(seed) for seed in wanted.split(",")]
+    if seed := os.environ.get("SOAK_SEED"):
+        return [int(seed)]
+    return list(default)
+
+
 @dataclass(slots=True)
 class Home:
     """What the soak runs in: Home Assistant, its fixtures and the radio path's."""
