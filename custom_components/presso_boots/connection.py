@@ -111,8 +111,8 @@ class BootsLink:
     def note_advertisement(self, adv: Advertisement) -> None:
         """Another app holds the boots when they report a central and it is not us."""
         self.other_central = (
-            adv.central_connected
-            and not self.connected
+            not self.connected
+            and adv.central_connected
             and time.monotonic() - self._disconnected_at > OWN_FLAG_GRACE
         )
 
