@@ -111,7 +111,7 @@ class PressoCoordinator(StatePublisher):
     @property
     def available(self) -> bool:
         """The boots were heard recently or are connected."""
-        return self.connected or self.presence.heard
+        return self.link.connected or self.presence.heard
 
     @property
     def session_running(self) -> bool:
