@@ -324,7 +324,8 @@ async def test_advertisements_of_20_boots_through_4_proxies(
         f"{repeats:,} repeats handed to our callback",
     )
     report("connection slots held by 20 idle boots", f"{max(slots)} (virtual proxies)")
-    assert statistics.median(r.ratio() for r in blended) <= 0.25
+    assert statistics.median(r.ratio() for r in blended) <= 0.15  # issue 19
+    assert statistics.median(r.ratio() for r in during) <= 0.25  # issue 19
     assert idle_writes == 0
     assert repeat_writes == 0
     assert max(slots) == 0

@@ -13,15 +13,15 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
-from datetime import datetime
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from homeassistant.components import bluetooth
 from homeassistant.const import CONF_ADDRESS
-from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.core import CALLBACK_TYPE, HassJob, HomeAssistant, callback
 from homeassistant.helpers.event import async_call_later
+from homeassistant.util import dt as dt_util
 
 from . import repairs
 from .const import (
@@ -97,6 +97,9 @@ class BootsLink:
         self._disconnected_at = 0.0
         self._lock = asyncio.Lock()
         self._cancel_idle: CALLBACK_TYPE | None = None
+        #: When the link is let go if no command comes first; None while one is under way.
+        self._idle_deadline: datetime | None = None
+        self._idle_job = HassJob(self._idle_timeout, f"{self.name} idle release")
         self._follow_task: asyncio.Task[None] | None = None
         self._stop_task: asyncio.Task[None] | None = None
         self._pin_refused = False
@@ -111,8 +114,8 @@ class BootsLink:
     def note_advertisement(self, adv: Advertisement) -> None:
         """Another app holds the boots when they report a central and it is not us."""
         self.other_central = (
-            adv.central_connected
-            and not self.connected
+            not self.connected
+            and adv.central_connected
             and time.monotonic() - self._disconnected_at > OWN_FLAG_GRACE
         )
 
@@ -140,6 +143,8 @@ class BootsLink:
         ``rationed`` (following Home Assistant's own session) proves it from the guard's
         budget, since nobody asked for that link just now.
         """
+        if self.client.authenticated and not self._lock.locked():
+            return  # open and proven: what the block below would find, without its lock
         async with self._lock:
             if self.client.is_connected:
                 if authenticate:
@@ -176,15 +181,6 @@ class BootsLink:
                 )
             await self.async_ensure_telemetry()
             _LOGGER.debug("%s: connected", self.name)
-
-    @asynccontextmanager
-    async def _busy(self) -> AsyncIterator[None]:
-        """A command is under way until the block ends."""
-        self._in_flight += 1
-        try:
-            yield
-        finally:
-            self._in_flight -= 1
 
     @callback
     def _status_silence(self, _now: datetime) -> None:
@@ -244,17 +240,18 @@ class BootsLink:
         self, action: Callable[[PressoClient], Awaitable[T]], *, stopping: bool = False
     ) -> T:
         """Run one command over a link opened on demand; errors come back translated."""
-        self._cancel_idle_timer()
+        self._idle_deadline = None  # the idle delay counts again from this command's end
         self.release_when_idle = False
+        self._in_flight += 1  # the idle release waits for it
         try:
-            async with self._busy():
-                await self.async_ensure_connected(stopping=stopping)
-                result = await action(self.client)
-                await self.async_ensure_telemetry()
+            await self.async_ensure_connected(stopping=stopping)
+            result = await action(self.client)
+            await self.async_ensure_telemetry()
         except PressoError as err:
             self._note_error(err)
             raise to_ha_error(err, self.name) from err
         finally:
+            self._in_flight -= 1
             self.settle()
         return result
 
@@ -262,34 +259,47 @@ class BootsLink:
 
     @callback
     def settle(self) -> None:
-        """Hold the link while a session runs; otherwise schedule its release."""
+        """Hold the link while a session runs; otherwise schedule its release.
+
+        One timer per idle spell, not one per command: a command moves the deadline
+        (``async_command``) and the timer, when it fires early, waits for what is left.
+        """
         data = self._state()
         if data.session_active:
             self._cancel_idle_timer()
         elif self.connected and self.release_when_idle and data.state == SessionState.IDLE:
             self.release_when_idle = False
-            self._schedule_idle_disconnect(0)
-        elif self.connected and self._cancel_idle is None:
-            self._schedule_idle_disconnect()
-
-    @callback
-    def _schedule_idle_disconnect(self, delay: float | None = None) -> None:
-        self._cancel_idle_timer()
-        if delay is None:
-            delay = self.entry.options.get(CONF_IDLE_DISCONNECT, DEFAULT_IDLE_DISCONNECT)
-        self._cancel_idle = async_call_later(self.hass, delay, self._idle_timeout)
+            self._cancel_idle_timer()
+            self._idle_deadline = dt_util.utcnow()
+            self._cancel_idle = async_call_later(self.hass, 0, self._idle_job)
+        elif self.connected:
+            if self._idle_deadline is None:
+                delay = self.entry.options.get(CONF_IDLE_DISCONNECT, DEFAULT_IDLE_DISCONNECT)
+                self._idle_deadline = dt_util.utcnow() + timedelta(seconds=delay)
+            if self._cancel_idle is None:
+                self._cancel_idle = async_call_later(
+                    self.hass, self._idle_deadline - dt_util.utcnow(), self._idle_job
+                )
 
     @callback
     def _cancel_idle_timer(self) -> None:
+        self._idle_deadline = None
         if self._cancel_idle:
             self._cancel_idle()
             self._cancel_idle = None
 
     @callback
-    def _idle_timeout(self, _now: datetime) -> None:
+    def _idle_timeout(self, now: datetime) -> None:
         self._cancel_idle = None
         if self._state().session_active or self._lock.locked() or self._in_flight:
+            self._idle_deadline = None
             return  # the command settles the link again when it is done
+        if self._idle_deadline is not None and now < self._idle_deadline:
+            # a command came after the timer was set: wait out what is left of its delay
+            self._cancel_idle = async_call_later(
+                self.hass, self._idle_deadline - now, self._idle_job
+            )
+            return
         self.entry.async_create_background_task(
             self.hass, self.client.disconnect(), f"{self.name} idle disconnect"
         )
@@ -372,8 +382,11 @@ class BootsLink:
             await self.async_ensure_connected(stopping=True)
             # the STATUS read on connecting may tell the stop already ran before the drop
             if self.stop_pending:
-                async with self._busy():
+                self._in_flight += 1  # the idle release waits for it
+                try:
                     await self.client.stop()
+                finally:
+                    self._in_flight -= 1
                 self._set_stop_pending(False)  # answered over the link: it landed
 
         # only the link ends it: a STATUS with no session, or STOP answered

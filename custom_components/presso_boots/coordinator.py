@@ -111,7 +111,7 @@ class PressoCoordinator(StatePublisher):
     @property
     def available(self) -> bool:
         """The boots were heard recently or are connected."""
-        return self.connected or self.presence.heard
+        return self.link.connected or self.presence.heard
 
     @property
     def session_running(self) -> bool:
@@ -139,13 +139,14 @@ class PressoCoordinator(StatePublisher):
         if adv is None or adv.model_id != self.info.model_id:
             return
         back = self.presence.heard_now()
-        self.link.note_advertisement(adv)
+        link = self.link
+        link.note_advertisement(adv)
         previous, self.advertisement = self.advertisement, adv
         self.live.on_rssi(service_info.rssi)  # only the signal sensor wakes for it
         verdict = judge(
             self.data,
-            trusted_session=self.session_running,
-            connected=self.connected,
+            trusted_session=self.events.trusted.session_active,
+            connected=link.connected,
             last=previous,
             adv=adv,
             info=self.info,
@@ -154,9 +155,9 @@ class PressoCoordinator(StatePublisher):
         if (verdict.shown is not None and self._async_commit(verdict.shown)) or back:
             self.async_update_listeners()
         if verdict.ask_status:  # background tasks start eagerly: after the state is taken
-            self.link.async_refresh_status()
+            link.async_refresh_status()
         if verdict.follow:
-            self.link.async_follow_session()
+            link.async_follow_session()
 
     @callback
     def _async_on_unavailable(self, _info: bluetooth.BluetoothServiceInfoBleak) -> None:

@@ -10,6 +10,11 @@ from .const import SESSION_END_TOLERANCE
 from .presso_ble import DeviceInfo, DeviceStatus, SessionState
 from .presso_ble.const import BATTERY_UNKNOWN, PowerFlag
 
+#: The session states by value, and the charging bit as a plain int: a STATUS merges
+#: with lookups, not enum calls.
+_STATES = {int(state): state for state in SessionState}
+_CHARGING = int(PowerFlag.CHARGING)
+
 
 @dataclass(slots=True)
 class PressoData:
@@ -43,14 +48,14 @@ def merge_status(data: PressoData, status: DeviceStatus, now: datetime) -> Press
     return settle(
         replace(
             data,
-            state=SessionState(status.state) if status.state in SessionState else None,
+            state=_STATES.get(status.state),
             program=status.program,
             pressure=status.target_pressure,
             duration=status.duration_minutes,
             legs=status.legs,
             zones=status.zones,
             battery=None if status.battery == BATTERY_UNKNOWN else status.battery,
-            charging=bool(status.power_flags & PowerFlag.CHARGING),
+            charging=bool(status.power_flags & _CHARGING),
             fault=int(status.fault),
             lifetime_sessions=status.lifetime_sessions,
             lifetime_seconds=status.lifetime_seconds,

@@ -50,8 +50,10 @@ class PressoEntity(Entity):
     @callback
     def _handle_state_change(self) -> None:
         """A STATUS usually moves one or two entities: only those write their state."""
-        if (self.available, *self.shown()) != self._written:
-            self._async_write_shown()
+        shown = (self.available, *self.shown())
+        if shown != self._written:
+            self._written = shown
+            self.async_write_ha_state()
 
     @callback
     def _async_write_shown(self) -> None:

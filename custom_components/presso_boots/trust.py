@@ -29,6 +29,12 @@ class Verdict:
     ask_status: bool = False
 
 
+#: The two verdicts over an open link, made once: an advertisement heard while connected
+#: (about one a second in a session) builds nothing.
+_OVER_THE_LINK = Verdict()
+_ASK_STATUS = Verdict(ask_status=True)
+
+
 def judge(
     shown: PressoData,
     *,
@@ -45,7 +51,7 @@ def judge(
     when the advertisement tells news (a repeated one costs a compare, not a clock).
     """
     if connected:  # STATUS notifications are the state over the link
-        return Verdict(ask_status=counter_ahead(shown, adv))
+        return _ASK_STATUS if counter_ahead(shown, adv) else _OVER_THE_LINK
     if trusted_session:  # only the link ends it: follow it there
         radio = merge_radio_only(shown, adv)
         return Verdict(shown=radio if radio != shown else None, follow=True)

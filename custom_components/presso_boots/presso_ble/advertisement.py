@@ -21,6 +21,8 @@ from .messages import known
 # magic u8 | version u8 | model u8 | flags u8 | battery u8 | program u8 |
 # pressure u8 | duration u8 | remaining u16 | change counter u8 | fault u8
 _LAYOUT = struct.Struct("<BBBBBBBBHBB")
+#: Every flags byte (the top bit is reserved), made once: parsing looks it up.
+_FLAGS = tuple(AdvertisementFlag(bits) for bits in range(0x80))
 
 
 def device_name(address: str) -> str:
@@ -33,9 +35,14 @@ def device_name(address: str) -> str:
     return f"{LOCAL_NAME_PREFIX} {address.replace(':', '')[-4:].upper()}"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Advertisement:
-    """What a protocol-1 device tells everyone around it, every second."""
+    """What a protocol-1 device tells everyone around it, every second.
+
+    A value nobody changes once parsed, but not a frozen dataclass: one is parsed for
+    every advertisement Home Assistant hands over, and a frozen dataclass's ``__init__``
+    (an ``object.__setattr__`` per field) costs six times a plain one's.
+    """
 
     LAYOUT: ClassVar[struct.Struct] = _LAYOUT
     model_id: int
@@ -68,7 +75,7 @@ class Advertisement:
             return None
         return cls(
             model,
-            AdvertisementFlag(flags & 0x7F),
+            _FLAGS[flags & 0x7F],
             None if battery == BATTERY_UNKNOWN else battery,
             program,
             pressure,

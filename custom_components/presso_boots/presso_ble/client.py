@@ -18,6 +18,7 @@ from bleak.backends.characteristic import BleakGATTCharacteristic
 from bleak.backends.device import BLEDevice
 from bleak.exc import BleakDeviceNotFoundError, BleakError
 
+from .answer_timeout import AnswerTimeout
 from .bluez import link_gone, release
 from .const import (
     COMMAND_ATTEMPTS,
@@ -121,7 +122,7 @@ class PressoClient:
         self.pin = pin
         self.callbacks = callbacks or ClientCallbacks()
         self._ble_device_callback = ble_device_callback
-        self._response_timeout = response_timeout
+        self._answer_timeout = AnswerTimeout(response_timeout)
         self._attempts = attempts
         self._connect_attempts = connect_attempts
         self._client: BleakClient | None = None
@@ -284,6 +285,7 @@ class PressoClient:
         task.add_done_callback(self._releasing.discard)
 
     def _fail_pending(self, error: Exception) -> None:
+        self._answer_timeout.cancel()
         if self._pending and not self._pending[2].done():
             self._pending[2].set_exception(error)
 
@@ -351,8 +353,8 @@ class PressoClient:
             self._recent.append(("tx", seq, command.TYPE, frame[4:-2]))
             try:
                 await client.write_gatt_char(CONTROL_POINT_UUID, frame, response=True)
-                async with asyncio.timeout(self._response_timeout):
-                    return await future
+                self._answer_timeout.watch(future)
+                return await future
             except TimeoutError:
                 self.stats.timeouts += 1
                 _LOGGER.debug("%s: %s timed out (try %s)", self.address, command.TYPE.name, attempt)
@@ -364,6 +366,7 @@ class PressoClient:
                 _LOGGER.debug("%s: write failed: %s", self.address, err)
             finally:
                 self._pending = None
+                self._answer_timeout.forget()
                 if future.done() and not future.cancelled():
                     # Through an ESPHome proxy the link can drop (failing the
                     # future) before the write in flight fails; the write's own

@@ -12,6 +12,7 @@ import hmac
 import struct
 from dataclasses import astuple, dataclass, field
 from enum import IntEnum
+from functools import cache
 from typing import ClassVar, Final, Self
 
 from .const import (
@@ -35,12 +36,16 @@ from .exceptions import ProtocolError
 MAX_PING_BYTES: Final = 8
 
 
+@cache
+def _members[E: IntEnum](enum: type[E]) -> dict[int, E]:
+    """An enum's members by value, built once per enum (a lookup, not an enum call)."""
+    return {member.value: member for member in enum}
+
+
 def known[E: IntEnum](enum: type[E], value: int) -> E | int:
     """The enum member for a value, or the value itself when v1 does not name it."""
-    try:
-        return enum(value)
-    except ValueError:
-        return value
+    members: dict[int, E] = _members(enum)
+    return members.get(value, value)
 
 
 def _unpack(layout: struct.Struct, data: bytes, what: str) -> tuple[int | bytes, ...]:
