@@ -126,3 +126,38 @@ def test_round_trip_any_frame_any_split(
     for chunk in split_for_mtu(noise + frame, mtu):
         found += stream.feed(chunk)
     assert [(f.seq, f.type, f.payload) for f in found] == [(seq, frame_type, payload)]
+
+
+def test_the_auth_proof_is_the_specs_hmac_of_the_nonce() -> None:
+    # computed here, in the test, so mutation testing sees which test checks it
+    assert auth_proof("123456", bytes(range(1, 9))) == vector("auth")[4:12]
+    assert auth_proof("123456", bytes(8)) != auth_proof("123456", bytes(range(1, 9)))
+    assert auth_proof("654321", bytes(range(1, 9))) != vector("auth")[4:12]
+
+
+def test_a_cut_off_frame_gives_way_to_a_whole_one_right_behind_it() -> None:
+    # the stray 0xA5 claims a 0x42-byte payload: the EVENT's own type byte
+    good = vector("event_completed")
+    assert 0x01 not in good  # nothing else in the stream to take for a start
+    stream = FrameReassembler()
+    (frame,) = stream.feed(b"\xa5" + good)
+    assert (frame.type, frame.payload, stream.discarded, stream.pending) == (
+        EVENT,
+        b"\x02\x00",
+        1,
+        0,
+    )
+
+
+def test_two_stray_starts_before_a_whole_frame() -> None:
+    good = vector("stop_ok")
+    stream = FrameReassembler()
+    (frame,) = stream.feed(b"\xa5\xa5" + good)  # the first claims a 9-byte payload (seq)
+    assert (frame.seq, frame.payload, stream.discarded, stream.pending) == (9, b"\x00", 2, 0)
+    stream.feed(b"\x00\x13")
+    assert stream.discarded == 4  # counted over the whole stream, not per notification
+
+
+def test_decode_frame_says_what_it_got() -> None:
+    with pytest.raises(ProtocolError, match=r"not exactly one valid frame: a5 09 11 00 4f$"):
+        decode_frame(vector("stop")[:-1])
