@@ -233,3 +233,22 @@ def test_a_short_payload_says_how_short() -> None:
         decode_command(0x7F, b"")
     with pytest.raises(ProtocolError, match=r"^response 0x91 without a status byte$"):
         Response.from_frame(0x91, b"")
+
+
+def test_known_codes_come_back_by_name() -> None:
+    event = decode_notification(EVENT, b"\x02\x00")
+    assert isinstance(event, Event)
+    assert isinstance(event.code, EventCode)
+    assert event.code.name == "SESSION_COMPLETED"  # as logs and diagnostics show it
+
+
+def test_a_short_telemetry_says_so() -> None:
+    with pytest.raises(ProtocolError, match=r"^TELEMETRY: 3 bytes, need 4$"):
+        Telemetry.from_bytes(bytes(3))
+
+
+def test_a_one_unit_grid_ends_at_the_cap_and_at_the_longest() -> None:
+    fine = replace(DeviceInfo(**GOOD_HELLO), pressure_max=120, duration_max=60)  # type: ignore[arg-type]
+    assert list(fine.pressures(cap=50))[-1] == 50
+    assert list(fine.pressures())[-1] == 120
+    assert list(fine.durations())[-1] == 60
