@@ -299,3 +299,20 @@ def test_the_kept_duration_is_the_longest_allowed_at_or_below_the_setting(
     current: int | None, minutes: int
 ) -> None:
     assert _limits().safe_duration(current) == minutes
+
+
+def test_the_grid_counts_from_the_devices_minimum() -> None:
+    limits = _limits(info=replace(INFO, pressure_min=22, duration_min=7))
+    assert [limits.check_pressure(p) for p in (22, 27, 97)] == [22, 27, 97]
+    assert _refused(limits.check_pressure, 25)[0] == "pressure_invalid"
+    assert [limits.check_duration(d) for d in (7, 12, 57)] == [7, 12, 57]
+    assert _refused(limits.check_duration, 10)[0] == "duration_invalid"
+
+
+def test_a_one_unit_grid_never_goes_past_the_users_caps() -> None:
+    fine = replace(INFO, pressure_step=1, duration_step=1)
+    limits = _limits(None, {"max_pressure": 50, "max_duration": 30}, fine)
+    assert (limits.max_pressure, limits.max_duration) == (50, 30)
+    assert limits.start_values(BOOTS, {}) == (0, 50, 30, 0)  # the boots hold 75 and 45
+    assert _refused(limits.check_pressure, 51)[0] == "pressure_above_cap"
+    assert _refused(limits.check_duration, 31)[0] == "duration_invalid"
