@@ -18,7 +18,14 @@ from custom_components.presso_boots.const import DOMAIN
 from custom_components.presso_boots.data import PressoData
 from custom_components.presso_boots.diagnostics import async_get_config_entry_diagnostics
 from custom_components.presso_boots.presso_ble import SessionState
-from custom_components.presso_boots.routine import Routine, SessionClock, first_weekday
+from custom_components.presso_boots.routine import (
+    SAVE_DELAY,
+    Routine,
+    SessionClock,
+    SessionRecord,
+    async_remove_store,
+    first_weekday,
+)
 from custom_components.presso_boots.settings import SessionLimits
 from presso_sim import SimulatedBoots
 from presso_sim.proxy import VirtualProxy
@@ -239,6 +246,9 @@ def test_the_week_starts_as_the_locale_says() -> None:
     assert first_weekday(None, "es") == 0
     assert first_weekday("MX", "es") == 6  # the country decides when it is set
     assert first_weekday("EG", "ar") == 5
+    assert first_weekday(None, "es-MX") == 6  # the region of a language tag
+    assert first_weekday(None, "es_MX") == 6  # as Python's locale writes it
+    assert first_weekday(None, "ar-eg") == 5
 
 
 async def test_history_totals_reset_at_midnight_and_week_start_and_survive_reload(
@@ -415,6 +425,7 @@ async def test_a_stopped_session_counts_what_ran(
     assert (kind, summary["minutes"], summary["completed"]) == ("stopped", 6.7, False)
     assert routine.plan_done == 0  # only completed sessions move the plan
     assert routine.sessions[-1].seconds == 400
+    assert (routine.minutes_today(), routine.minutes_this_week()) == (6.7, 6.7)
     kind, summary = _ended(routine, freezer, "aborted", fault="leak")  # no session seen
     assert (kind, summary["minutes"], summary["average_pressure"]) == ("aborted", 0, 60)
     assert routine.sessions[-1].completed is False
@@ -578,3 +589,108 @@ async def test_the_routine_survives_a_restart(
         0,
         [],
     )
+
+
+def test_a_stretch_without_a_known_pressure_counts_as_none() -> None:
+    clock = SessionClock()
+    ends = T0 + timedelta(minutes=10)
+    clock.update(replace(_running(0, 10, ends), pressure=None), T0)
+    clock.update(_running(50, 10, ends), T0 + timedelta(seconds=60))
+    clock.stop(T0 + timedelta(seconds=120))
+    assert clock.average_pressure == 25
+
+
+async def test_the_average_pressure_weighs_each_pressure_by_its_running_time(
+    routine: Routine, freezer: FrozenDateTimeFactory
+) -> None:
+    ends = T0 + timedelta(minutes=10)
+    idle = PressoData(state=SessionState.IDLE)
+    routine.note_change(idle, _running(40, 10, ends))
+    freezer.tick(60)
+    routine.note_change(_running(40, 10, ends), _running(80, 10, ends))  # raised after 60 s
+    freezer.tick(120)
+    routine.note_change(_running(80, 10, ends), idle)
+    _, summary = _ended(routine, freezer, "stopped", source="firmware", pressure=80, duration=10)
+    assert (summary["average_pressure"], summary["minutes"]) == (67, 3.0)
+    _session(routine, 40, 10, 1)  # a single second
+    _, summary = _ended(routine, freezer, "stopped", source="firmware", pressure=40, duration=10)
+    assert (summary["average_pressure"], summary["minutes"]) == (40, 0.0)
+
+
+async def test_a_finished_session_of_unknown_length_counts_no_minutes(
+    routine: Routine, freezer: FrozenDateTimeFactory
+) -> None:
+    _, summary = _ended(routine, freezer, "finished", duration=None)
+    assert (summary["minutes"], summary["completed"]) == (0, True)
+    assert routine.minutes_today() == 0
+
+
+async def test_the_daily_minutes_used_up_exactly_wait_for_tomorrow(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    freezer.move_to(T0)
+    routine = Routine(hass, "entry", {"daily_minutes": 30}, lambda: None)
+    _ended(routine, freezer, "finished", duration=30)
+    assert routine.allowed_from(T0) == datetime(2026, 11, 25, 8, tzinfo=UTC)  # local midnight
+    assert not routine.rest_over()
+
+
+async def test_days_start_at_local_midnight_of_the_instant_asked_about(
+    routine: Routine,
+) -> None:
+    friday = datetime(2026, 11, 20, 12, tzinfo=UTC)  # not today
+    assert routine.day_start(friday) == datetime(2026, 11, 20, 8, tzinfo=UTC)
+    assert routine.week_start(friday) == datetime(2026, 11, 15, 8, tzinfo=UTC)  # Sunday (en)
+
+
+async def test_the_routine_is_saved_in_a_batch_in_the_released_format(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    routine: Routine,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    _ended(routine, freezer, "finished", duration=20)
+    _ended(routine, freezer, "finished")
+    _session(routine, 80, 30, 60)
+    _ended(routine, freezer, "stopped", source="app", pressure=80, duration=30)
+    await hass.async_block_till_done()
+    assert "presso_boots.entry" not in hass_storage  # not a write per change
+    freezer.tick(SAVE_DELAY)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    stored = hass_storage["presso_boots.entry"]
+    assert stored["version"] == 1
+    assert stored["data"] == {
+        "plan_done": 2,
+        "comfortable": 60,
+        "steps_down": 1,
+        "sessions": [
+            [T0.isoformat(), 1200, True],
+            [T0.isoformat(), 900, True],
+            [T0.isoformat(), 60, False],
+        ],
+    }
+
+
+async def test_a_routine_stored_by_a_release_loads_and_is_removed_with_its_entry(
+    hass: HomeAssistant, hass_storage: dict[str, Any]
+) -> None:
+    hass_storage["presso_boots.old"] = {
+        "version": 1,
+        "minor_version": 1,
+        "key": "presso_boots.old",
+        "data": {
+            "plan_done": 3,
+            "comfortable": 80,
+            "steps_down": 2,
+            "sessions": [["2026-11-24T17:00:00+00:00", 600, True]],
+        },
+    }
+    routine = Routine(hass, "old", {}, lambda: None)
+    await routine.async_load()
+    assert (routine.plan_done, routine.comfortable, routine.steps_down) == (3, 80, 2)
+    assert routine.sessions == [SessionRecord(datetime(2026, 11, 24, 17, tzinfo=UTC), 600, True)]
+    limits = SessionLimits.from_entry(SimulatedBoots(DUO, 2).info, {"max_pressure": 100})
+    assert routine.suggested_pressure(limits) == 70
+    await async_remove_store(hass, "old")
+    assert "presso_boots.old" not in hass_storage

@@ -233,3 +233,8 @@ def test_a_start_reported_by_the_boots_does_not_count_as_an_end() -> None:
     events.from_device(Event(EventCode.SESSION_STARTED, EventSource.BUTTONS), RUNNING)
     _lost_end(events, RUNNING, IDLE)
     assert [kind for kind, _ in heard.events] == ["started", "stopped"]
+
+
+def test_before_any_link_no_first_status_is_awaited() -> None:
+    events, _ = _events()
+    assert not events.awaiting_first_status
