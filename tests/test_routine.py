@@ -653,9 +653,11 @@ async def test_the_routine_is_saved_in_a_batch_in_the_released_format(
     _ended(routine, freezer, "finished")
     _session(routine, 80, 30, 60)
     _ended(routine, freezer, "stopped", source="app", pressure=80, duration=30)
+    freezer.tick(SAVE_DELAY - 1)
+    async_fire_time_changed(hass)
     await hass.async_block_till_done()
     assert "presso_boots.entry" not in hass_storage  # not a write per change
-    freezer.tick(SAVE_DELAY)
+    freezer.tick(1)
     async_fire_time_changed(hass)
     await hass.async_block_till_done()
     stored = hass_storage["presso_boots.entry"]
@@ -694,3 +696,26 @@ async def test_a_routine_stored_by_a_release_loads_and_is_removed_with_its_entry
     assert routine.suggested_pressure(limits) == 70
     await async_remove_store(hass, "old")
     assert "presso_boots.old" not in hass_storage
+
+
+async def test_the_days_totals_refresh_at_local_midnight_only(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    freezer.move_to(T0)  # 10:00 local
+    refreshed: list[None] = []
+    routine = Routine(hass, "entry", {}, lambda: refreshed.append(None))
+    stop = routine.async_track_days()
+    midnight = datetime(2026, 11, 25, 8, tzinfo=UTC)
+    for moment, count in [
+        (T0 + timedelta(hours=1), 0),  # 11:00
+        (midnight - timedelta(seconds=1), 0),
+        (midnight, 1),
+        (midnight + timedelta(seconds=30), 1),
+        (midnight + timedelta(minutes=1), 1),
+        (midnight + timedelta(hours=1), 1),
+    ]:
+        freezer.move_to(moment)
+        async_fire_time_changed(hass, moment)
+        await hass.async_block_till_done()
+        assert len(refreshed) == count, moment
+    stop()
