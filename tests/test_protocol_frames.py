@@ -165,6 +165,7 @@ def test_decode_frame_says_what_it_got() -> None:
 
 def test_encode_frame_limits_and_defaults() -> None:
     assert encode_frame(9, STOP) == vector("stop")  # no payload: an empty one
+    assert decode_frame(encode_frame(255, 0xFF)).seq == 255  # the last sequence number
     largest = encode_frame(1, 0x42, bytes(200))
     assert decode_frame(largest).payload == bytes(200)
     with pytest.raises(ProtocolError, match=r"^payload of 201 bytes exceeds 200$"):
@@ -208,6 +209,7 @@ def test_a_frame_behind_a_stray_start_is_taken_only_once_whole() -> None:
     assert frame[-2:] == b"\xc8\x00"
     stream = FrameReassembler()
     assert stream.feed(b"\xa5\x00\x00\x10" + frame[:-1]) == []
+    assert stream.pending == 11  # the stray is given up only once a whole frame stands behind it
     (found,) = stream.feed(frame[-1:])
     assert (found.seq, found.payload, stream.discarded, stream.pending) == (1, b"\x02\x03", 4, 0)
 
