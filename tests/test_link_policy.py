@@ -57,13 +57,12 @@ async def test_the_idle_release_waits_for_a_command_still_waiting_for_its_answer
 class _Radio:
     """What the reconnect loop waits for: the delays it sleeps, jitter at one extreme."""
 
-    def __init__(self, monkeypatch: pytest.MonkeyPatch, jitter: float) -> None:
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, jitter: int) -> None:
         self.delays: list[float] = []
         self.attempts = 0
         monkeypatch.setattr(connection, "asyncio", SimpleNamespace(sleep=self.sleep))
-        monkeypatch.setattr(
-            connection, "random", SimpleNamespace(uniform=lambda low, high: jitter * high)
-        )
+        extremes = {-1: lambda low, high: low, 0: lambda low, high: 0, 1: lambda low, high: high}
+        monkeypatch.setattr(connection, "random", SimpleNamespace(uniform=extremes[jitter]))
 
     async def sleep(self, delay: float) -> None:
         self.delays.append(delay)
@@ -91,7 +90,7 @@ def _link(hass: HomeAssistant) -> BootsLink:
 
 @pytest.mark.parametrize(("jitter", "factor"), [(1, 1.25), (-1, 0.75), (0, 1)])
 async def test_reconnects_back_off_from_a_second_to_a_minute_with_a_quarter_of_jitter(
-    hass: HomeAssistant, monkeypatch: pytest.MonkeyPatch, jitter: float, factor: float
+    hass: HomeAssistant, monkeypatch: pytest.MonkeyPatch, jitter: int, factor: float
 ) -> None:
     link = _link(hass)
     radio = _Radio(monkeypatch, jitter)
