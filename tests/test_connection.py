@@ -369,7 +369,7 @@ async def test_once_its_own_session_is_over_home_assistant_follows_the_next_with
     assert boots.state(SWITCH) == "off"  # the STATUS over the link ended it
     async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=31))
     await hass.async_block_till_done(wait_background_tasks=True)
-    assert not boots.coordinator.connected
+    assert boots.proxy.in_use == []  # the link let go
     auths: list[Command] = []
     boots.device.link.on_execute = lambda c: auths.append(c) if isinstance(c, Auth) else None
     boots.device.press_button("start")
