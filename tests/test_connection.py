@@ -316,6 +316,49 @@ async def test_following_a_session_started_elsewhere_proves_no_pin(
     assert auths == []
 
 
+async def test_a_session_the_boots_ended_themselves_releases_the_link_once_they_are_idle(
+    hass: HomeAssistant, proxy: VirtualProxy
+) -> None:
+    boots = Boots(hass, proxy, SimulatedBoots(DUO, 2))
+    await boots.add_entry()
+    await boots.advertise()
+    await hass.services.async_call(DOMAIN_SWITCH, "turn_on", {"entity_id": SWITCH}, blocking=True)
+    await boots.run(3)
+    boots.device.press_button("stop")  # the boots end it: nothing more to send them
+    await boots.run(1)
+    while boots.device.state != SessionState.IDLE:  # venting: the link stays
+        async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=0.5))
+        await hass.async_block_till_done(wait_background_tasks=True)
+        assert boots.proxy.in_use == [DUO]
+        await boots.run(1)
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=0.5))
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert boots.proxy.in_use == []  # at once, not after the 30 s idle delay
+
+
+async def test_once_its_own_session_is_over_home_assistant_follows_the_next_without_the_pin(
+    hass: HomeAssistant, proxy: VirtualProxy
+) -> None:
+    """Only following a session Home Assistant started proves the PIN, and only while it runs."""
+    boots = Boots(hass, proxy, SimulatedBoots(DUO, 2, pin="111111"))
+    await boots.add_entry(pin="111111")
+    await boots.advertise()
+    await hass.services.async_call(DOMAIN_SWITCH, "turn_on", {"entity_id": SWITCH}, blocking=True)
+    await boots.run(3)
+    boots.device.press_button("stop")
+    await boots.run(3)
+    assert boots.state(SWITCH) == "off"  # the STATUS over the link ended it
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=31))
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert boots.proxy.in_use == []  # the link let go
+    auths: list[Command] = []
+    boots.device.link.on_execute = lambda c: auths.append(c) if isinstance(c, Auth) else None
+    boots.device.press_button("start")
+    await boots.run(3)
+    assert boots.coordinator.connected  # following the session started on the buttons
+    assert auths == []
+
+
 async def test_a_session_that_ends_while_the_link_is_down_still_fires_its_event(
     hass: HomeAssistant, duo: Boots, freezer: FrozenDateTimeFactory
 ) -> None:

@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from types import SimpleNamespace
+from unittest.mock import Mock
 
 import pytest
+from homeassistant.const import CONF_ADDRESS
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
-from pytest_homeassistant_custom_component.common import async_fire_time_changed
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
+from custom_components.presso_boots import connection
+from custom_components.presso_boots.connection import BootsLink
+from custom_components.presso_boots.const import DOMAIN
+from custom_components.presso_boots.data import PressoData
+from custom_components.presso_boots.presso_ble import DeviceNotFoundError
 from presso_sim import SimulatedBoots
 from presso_sim.proxy import VirtualProxy
 
@@ -35,3 +44,65 @@ async def test_the_idle_release_waits_for_a_command_still_waiting_for_its_answer
     async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=2))
     await command  # answered, not cut off by the idle release
     assert duo.device.settings.pressure == 50
+
+
+class _Radio:
+    """What the reconnect loop waits for: the delays it sleeps, jitter at one extreme."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, jitter: int) -> None:
+        self.delays: list[float] = []
+        self.attempts = 0
+        monkeypatch.setattr(connection, "asyncio", SimpleNamespace(sleep=self.sleep))
+        extremes = {-1: lambda low, high: low, 0: lambda low, high: 0, 1: lambda low, high: high}
+        monkeypatch.setattr(connection, "random", SimpleNamespace(uniform=extremes[jitter]))
+
+    async def sleep(self, delay: float) -> None:
+        self.delays.append(delay)
+
+    def failing(self, times: int) -> Callable[[], Awaitable[None]]:
+        async def attempt() -> None:
+            self.attempts += 1
+            if self.attempts <= times:
+                raise DeviceNotFoundError("asleep")
+
+        return attempt
+
+
+def _link(hass: HomeAssistant) -> BootsLink:
+    entry = MockConfigEntry(domain=DOMAIN, title="Duo", data={CONF_ADDRESS: DUO})
+    return BootsLink(
+        hass,
+        entry,
+        Mock(),
+        state=PressoData,
+        on_connected=lambda info: None,
+        on_silent=lambda: None,
+    )
+
+
+@pytest.mark.parametrize(("jitter", "factor"), [(1, 1.25), (-1, 0.75), (0, 1)])
+async def test_reconnects_back_off_from_a_second_to_a_minute_with_a_quarter_of_jitter(
+    hass: HomeAssistant, monkeypatch: pytest.MonkeyPatch, jitter: int, factor: float
+) -> None:
+    link = _link(hass)
+    radio = _Radio(monkeypatch, jitter)
+    assert await link._retry(radio.failing(8), first_delay=0.0, until=lambda: False)
+    assert radio.attempts == 9  # the first at once, then after each delay
+    assert radio.delays == [d * factor for d in (1, 2, 4, 8, 16, 32, 60, 60)]
+    assert link.last_error == "DeviceNotFoundError"
+
+
+async def test_a_stop_waits_its_first_delay_and_the_retries_end_with_the_session(
+    hass: HomeAssistant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    link = _link(hass)
+    radio = _Radio(monkeypatch, 0)
+    assert await link._retry(radio.failing(0), first_delay=1.0, until=lambda: False)
+    assert (radio.attempts, radio.delays) == (1, [1.0])
+    radio = _Radio(monkeypatch, 0)
+    over = iter([False, False, False, True])  # the session ends after the third attempt
+    assert not await link._retry(radio.failing(5), first_delay=0.0, until=lambda: next(over))
+    assert (radio.attempts, radio.delays) == (3, [1, 2])
+    radio = _Radio(monkeypatch, 0)
+    assert not await link._retry(radio.failing(0), first_delay=0.0, until=lambda: True)
+    assert radio.attempts == 0

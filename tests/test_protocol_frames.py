@@ -126,3 +126,102 @@ def test_round_trip_any_frame_any_split(
     for chunk in split_for_mtu(noise + frame, mtu):
         found += stream.feed(chunk)
     assert [(f.seq, f.type, f.payload) for f in found] == [(seq, frame_type, payload)]
+
+
+def test_the_auth_proof_is_the_specs_hmac_of_the_nonce() -> None:
+    # computed here, in the test, so mutation testing sees which test checks it
+    assert auth_proof("123456", bytes(range(1, 9))) == vector("auth")[4:12]
+    assert auth_proof("123456", bytes(8)) != auth_proof("123456", bytes(range(1, 9)))
+    assert auth_proof("654321", bytes(range(1, 9))) != vector("auth")[4:12]
+
+
+def test_a_cut_off_frame_gives_way_to_a_whole_one_right_behind_it() -> None:
+    # the stray 0xA5 claims a 0x42-byte payload: the EVENT's own type byte
+    good = vector("event_completed")
+    assert 0x01 not in good  # nothing else in the stream to take for a start
+    stream = FrameReassembler()
+    (frame,) = stream.feed(b"\xa5" + good)
+    assert (frame.type, frame.payload, stream.discarded, stream.pending) == (
+        EVENT,
+        b"\x02\x00",
+        1,
+        0,
+    )
+
+
+def test_two_stray_starts_before_a_whole_frame() -> None:
+    good = vector("stop_ok")
+    stream = FrameReassembler()
+    (frame,) = stream.feed(b"\xa5\xa5" + good)  # the first claims a 9-byte payload (seq)
+    assert (frame.seq, frame.payload, stream.discarded, stream.pending) == (9, b"\x00", 2, 0)
+    stream.feed(b"\x00\x13")
+    assert stream.discarded == 4  # counted over the whole stream, not per notification
+
+
+def test_decode_frame_says_what_it_got() -> None:
+    with pytest.raises(ProtocolError, match=r"not exactly one valid frame: a5 09 11 00 4f$"):
+        decode_frame(vector("stop")[:-1])
+
+
+def test_encode_frame_limits_and_defaults() -> None:
+    assert encode_frame(9, STOP) == vector("stop")  # no payload: an empty one
+    assert decode_frame(encode_frame(255, 0xFF)).seq == 255  # the last sequence number
+    largest = encode_frame(1, 0x42, bytes(200))
+    assert decode_frame(largest).payload == bytes(200)
+    with pytest.raises(ProtocolError, match=r"^payload of 201 bytes exceeds 200$"):
+        encode_frame(1, 1, bytes(201))
+    with pytest.raises(ProtocolError, match=r"^sequence 1 or type 256 is not a byte$"):
+        encode_frame(1, 256)
+    with pytest.raises(ProtocolError, match=r"^sequence -1 or type 1 is not a byte$"):
+        encode_frame(-1, 1)
+
+
+def test_the_largest_frame_is_taken_from_the_stream() -> None:
+    stream = FrameReassembler()
+    (frame,) = stream.feed(encode_frame(3, 0x42, bytes(range(200))))
+    assert frame.payload == bytes(range(200))
+
+
+def test_a_header_with_an_impossible_length_is_dropped_at_once() -> None:
+    stream = FrameReassembler()
+    assert stream.feed(b"\xa5\x00\x00\xff") == []
+    assert (stream.pending, stream.discarded) == (0, 4)  # not held waiting for 255 bytes
+    # a stray start whose "length" is the next frame's type byte (0xFF): only it is dropped
+    (frame,) = stream.feed(b"\xa5" + encode_frame(1, 0xFF))
+    assert (frame.seq, frame.type, stream.discarded) == (1, 0xFF, 5)
+
+
+def test_a_stray_start_right_before_a_frame_costs_one_byte() -> None:
+    stream = FrameReassembler()
+    (frame,) = stream.feed(b"\xa5" + vector("hello"))  # the stray looks whole; its CRC fails
+    assert (frame.type, frame.payload, stream.discarded) == (HELLO, b"\x01", 1)
+
+
+def test_a_stray_start_at_the_end_of_a_chunk_waits_for_more() -> None:
+    stream = FrameReassembler()
+    assert stream.feed(b"\xa5\x00\x00\x10\x00\xa5") == []
+    assert (stream.pending, stream.discarded) == (6, 0)
+
+
+def test_a_frame_behind_a_stray_start_is_taken_only_once_whole() -> None:
+    # its CRC is 0x00C8: its first byte alone reads as the whole CRC
+    frame = encode_frame(1, EVENT, b"\x02\x03")
+    assert frame[-2:] == b"\xc8\x00"
+    stream = FrameReassembler()
+    assert stream.feed(b"\xa5\x00\x00\x10" + frame[:-1]) == []
+    assert stream.pending == 11  # the stray is given up only once a whole frame stands behind it
+    (found,) = stream.feed(frame[-1:])
+    assert (found.seq, found.payload, stream.discarded, stream.pending) == (1, b"\x02\x03", 4, 0)
+
+
+def test_the_stream_counts_its_frames() -> None:
+    stream = FrameReassembler()
+    stream.feed(vector("stop_ok") + vector("event_completed"))
+    stream.feed(vector("stop_ok"))
+    assert stream.frames == 3
+
+
+def test_chunks_are_mtu_minus_three_bytes_and_never_empty() -> None:
+    assert split_for_mtu(b"abcde", 5) == [b"ab", b"cd", b"e"]
+    assert split_for_mtu(b"abc", 4) == [b"a", b"b", b"c"]
+    assert split_for_mtu(b"abc", 3) == [b"a", b"b", b"c"]

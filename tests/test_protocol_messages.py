@@ -1,5 +1,7 @@
 """Typed messages: round trips, tolerance for newer firmware, and bad payloads."""
 
+from dataclasses import replace
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -164,3 +166,89 @@ def test_foreign_advertisements_are_ignored() -> None:
     parsed = parse_manufacturer_data({COMPANY_ID: unknown_battery})
     assert parsed is not None
     assert parsed.battery is None
+
+
+def test_a_ping_carries_up_to_eight_bytes() -> None:
+    assert Ping(b"12345678").to_bytes() == b"12345678"
+    with pytest.raises(ProtocolError, match="PING carries at most 8 bytes"):
+        Ping(b"123456789").to_bytes()
+    assert Ping.from_bytes(b"123456789") == Ping(b"12345678")  # what the boots echo
+
+
+def test_a_response_is_its_status_byte_then_its_body() -> None:
+    response = Response(0x01, 0, b"\x10\x20")
+    assert response.to_bytes() == b"\x00\x10\x20"
+    assert response.frame_type == 0x81
+    assert Response.from_frame(0x81, response.to_bytes()) == response
+
+
+GOOD_HELLO = dict(
+    protocol_version=1, model_id=3, legs=2, chambers=16, pressure_min=20, pressure_max=20,
+    pressure_step=1, duration_min=5, duration_max=5, duration_step=1, programs_mask=1,
+    firmware_major=1, firmware_minor=0, firmware_patch=0, serial_raw=b"X" * 8,
+    pin_required=True, nonce=bytes(8),
+)  # fmt: skip
+
+
+def test_the_smallest_possible_envelope_is_accepted() -> None:
+    info = DeviceInfo(**GOOD_HELLO)  # type: ignore[arg-type]
+    parsed = DeviceInfo.from_bytes(info.to_bytes())
+    assert parsed == info
+    assert parsed.pin_required is True
+    assert DeviceInfo.from_bytes(replace(info, pin_required=False).to_bytes()).pin_required is False
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("legs", 0, "impossible garment 0x16"),
+        ("chambers", 0, "impossible garment 2x0"),
+        ("chambers", 17, "impossible garment 2x17"),
+        ("pressure_min", 0, "impossible pressure range"),
+        ("pressure_min", 21, "impossible pressure range"),
+        ("pressure_step", 0, "impossible pressure range"),
+        ("duration_min", 0, "impossible duration range"),
+        ("duration_min", 6, "impossible duration range"),
+        ("duration_step", 0, "impossible duration range"),
+    ],
+)
+def test_hello_with_an_impossible_envelope_says_which(field: str, value: int, message: str) -> None:
+    info = replace(DeviceInfo(**GOOD_HELLO), **{field: value})  # type: ignore[arg-type]
+    with pytest.raises(ProtocolError, match=f"^HELLO: {message}$"):
+        DeviceInfo.from_bytes(info.to_bytes())
+
+
+def test_a_short_payload_says_how_short() -> None:
+    with pytest.raises(ProtocolError, match=r"^HELLO: 31 bytes, need 32$"):
+        DeviceInfo.from_bytes(bytes(31))
+    with pytest.raises(ProtocolError, match=r"^STATUS: 22 bytes, need 23$"):
+        DeviceStatus.from_bytes(bytes(22))
+    with pytest.raises(ProtocolError, match=r"^TELEMETRY: 2x8 pressures, 19 bytes$"):
+        Telemetry.from_bytes(bytes((1, 1, 2, 8)) + bytes(15))
+    with pytest.raises(ProtocolError, match=r"^EVENT: 1 bytes, need 2$"):
+        Event.from_bytes(b"\x02")
+    with pytest.raises(ProtocolError, match=r"^START: 5 bytes, need 6$"):
+        decode_command(0x10, bytes(5))
+    with pytest.raises(ProtocolError, match=r"^unknown command type 0x7f$"):
+        decode_command(0x7F, b"")
+    with pytest.raises(ProtocolError, match=r"^response 0x91 without a status byte$"):
+        Response.from_frame(0x91, b"")
+
+
+def test_known_codes_come_back_by_name() -> None:
+    event = decode_notification(EVENT, b"\x02\x00")
+    assert isinstance(event, Event)
+    assert isinstance(event.code, EventCode)
+    assert event.code.name == "SESSION_COMPLETED"  # as logs and diagnostics show it
+
+
+def test_a_short_telemetry_says_so() -> None:
+    with pytest.raises(ProtocolError, match=r"^TELEMETRY: 3 bytes, need 4$"):
+        Telemetry.from_bytes(bytes(3))
+
+
+def test_a_one_unit_grid_ends_at_the_cap_and_at_the_longest() -> None:
+    fine = replace(DeviceInfo(**GOOD_HELLO), pressure_max=120, duration_max=60)  # type: ignore[arg-type]
+    assert list(fine.pressures(cap=50))[-1] == 50
+    assert list(fine.pressures())[-1] == 120
+    assert list(fine.durations())[-1] == 60
