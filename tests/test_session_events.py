@@ -6,6 +6,7 @@ link when the EVENT was lost with the old one.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -225,6 +226,20 @@ def test_a_new_session_after_a_reported_end_can_end_again() -> None:
     events.on_link_state(IDLE)
     _lost_end(events, RUNNING, IDLE)  # the next session's end was lost
     assert [kind for kind, _ in heard.events] == ["finished", "stopped"]
+
+
+def test_a_late_event_of_an_end_already_inferred_is_not_reported_again() -> None:
+    """Found by the week soak: a STOP ran as the link dropped; the new link's first STATUS
+    told of the end, then the boots' EVENT of that same end came too."""
+    events, heard = _events()
+    fourth = replace(RUNNING, lifetime_sessions=4)
+    _lost_end(events, fourth, replace(IDLE, lifetime_sessions=4))
+    events.from_device(Event(EventCode.SESSION_STOPPED, EventSource.CENTRAL), IDLE)
+    assert [kind for kind, _ in heard.events] == ["stopped"]
+    # the fifth session is another one: its end is reported
+    events.on_link_state(replace(RUNNING, lifetime_sessions=5))
+    events.from_device(Event(EventCode.SESSION_COMPLETED), RUNNING)
+    assert [kind for kind, _ in heard.events] == ["stopped", "finished"]
 
 
 def test_a_start_reported_by_the_boots_does_not_count_as_an_end() -> None:

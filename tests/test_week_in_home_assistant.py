@@ -295,8 +295,12 @@ class Week:
                 within = MINUTES_TOLERANCE * (len(runs) + 1)
                 assert abs(shown[key] - minutes) <= within, (
                     f"{local:%a %d %H:%M} {pair.slug} {key}: Home Assistant {shown[key]}, "
-                    f"the boots {minutes:.2f} ({len(runs)} sessions)"
+                    f"the boots {minutes:.2f} ({len(runs)} sessions: {runs}; reported "
+                    f"{pair.reported[-len(runs) - 2 :]}; {list(self.day.log)})"
                 )
+            if shown["sessions_this_week"] != len(week):
+                print(f"{local} {pair.slug} {shown}\nlog: {week}\nreported: {pair.reported}")
+                print(f"happened: {list(self.day.log)}")
             assert shown["sessions_this_week"] == len(week), (local, pair.slug, shown)
 
 

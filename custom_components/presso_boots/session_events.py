@@ -62,6 +62,8 @@ class SessionEvents:
     def __init__(self, on_change: ChangeHook, on_end: EndHook | None = None) -> None:
         self._listeners: list[SessionListener] = []
         self._end_reported = True
+        #: The boots' number of the session whose end was reported last.
+        self._ended_number: int | None = None
         self._on_change = on_change
         self._on_end = on_end
         #: The state as the link last told it.
@@ -131,6 +133,13 @@ class SessionEvents:
     @callback
     def _fire(self, kind: str, summary: dict[str, Any]) -> None:
         if kind != "started":
+            # the boots number their sessions (lifetime sessions, counted at each start):
+            # an end of the session already reported (its EVENT late, after the link's
+            # first STATUS told of it) is the same end, not another one
+            number = self.trusted.lifetime_sessions
+            if number is not None and number == self._ended_number:
+                return
+            self._ended_number = number
             self._end_reported = True
             if self._on_end is not None:
                 kind = self._on_end(kind, summary)

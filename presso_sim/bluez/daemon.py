@@ -329,8 +329,10 @@ class EmulatedBluetoothd:
                 self.bus.export(link.path, link.device)
 
     def release_slots(self) -> None:
-        """The other devices disconnect."""
+        """The other devices disconnect and go (as temporary devices do), so they can come back."""
         for link in self.others.values():
             if self.running:
+                assert self.bus is not None
                 link.device.update({"Connected": False})
+                self.bus.unexport(link.path, link.device)
         self.others.clear()

@@ -21,12 +21,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
-from unittest.mock import MagicMock
+from unittest.mock import MagicMock, NonCallableMock
 
 import pytest
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import Event, HomeAssistant, callback
-from homeassistant.helpers import storage
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import get_scheduled_timer_handles
@@ -233,20 +232,10 @@ def log_session_ends(hass: HomeAssistant, pairs: list[Pair]) -> None:
 # --- memory and leftovers ----------------------------------------------------------------------
 
 
-def _recording_mocks(home: Home) -> list[Any]:
-    """The test plugin's mocks that record every call: its zeroconf, its storage (every
-    write), its recorder's (every session scope, every statistics run)."""
-    from homeassistant.components.recorder.core import Recorder
-    from pytest_homeassistant_custom_component import patch_recorder
-
-    methods = (
-        storage.Store._async_write_data,
-        storage.Store._async_load,
-        *vars(Recorder).values(),
-        *vars(patch_recorder).values(),
-    )
-    zeroconf = [home.zeroconf] if home.zeroconf is not None else []
-    return [*zeroconf, *(method for method in methods if hasattr(method, "reset_mock"))]
+def _recording_mocks() -> list[Any]:
+    """Every mock alive: the test plugin's (its zeroconf, its storage, its recorder, its
+    Bluetooth adapters...) record each call, which is the test's memory, not ours."""
+    return [obj for obj in gc.get_objects() if isinstance(obj, NonCallableMock)]
 
 
 def memory(home: Home, day: Day, *keep: str) -> tracemalloc.Snapshot:
@@ -260,7 +249,7 @@ def memory(home: Home, day: Day, *keep: str) -> tracemalloc.Snapshot:
     for proxy in day.proxies:
         if not isinstance(proxy, VirtualProxy):
             proxy.stats = ProxyStats()
-    for mock in _recording_mocks(home):
+    for mock in _recording_mocks():
         mock.reset_mock()
     gc.collect()
     ours = [tracemalloc.Filter(False, f"{Path(__file__).parent}{os.sep}*"), *(

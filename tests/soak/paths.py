@@ -13,7 +13,11 @@ link of the scanner breaking at once; a stalled Bluetooth stack is the ESP's onl
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
+
+from bleak.backends.bluezdbus import manager as bluez_manager
+from freezegun.api import real_perf_counter
 
 from presso_sim import SimRadio
 from presso_sim.bluez import EmulatedBluetoothd
@@ -26,9 +30,28 @@ PATHS = ("esphome", "bluez", "virtual")
 
 
 async def ping(proxy: Proxy) -> None:
-    """Everything the proxy passed on has reached Home Assistant (the virtual one: at once)."""
-    if not isinstance(proxy, VirtualProxy):
-        await proxy.ping()
+    """Everything the proxy passed on has reached Home Assistant (the virtual one: at once).
+
+    On a local adapter also: every call Home Assistant's scanner made to bluetoothd has
+    its answer, so the clock never jumps past a D-Bus round trip still on its way (its
+    timeout would fire at once: the soak's clock moves seconds while the bus takes
+    microseconds of real time).
+    """
+    if isinstance(proxy, VirtualProxy):
+        return
+    await proxy.ping()
+    if isinstance(proxy, EmulatedBluetoothd):
+        await _scanner_calls_answered()
+
+
+async def _scanner_calls_answered(real_seconds: float = 5.0) -> None:
+    """Until bleak's BlueZ manager (Home Assistant's scanner) has no call awaiting a reply."""
+    manager = bluez_manager._global_instances.get(asyncio.get_running_loop())
+    bus = getattr(manager, "_bus", None)
+    deadline = real_perf_counter() + real_seconds
+    while bus is not None and bus._method_return_handlers:
+        assert real_perf_counter() < deadline, "bluetoothd did not answer Home Assistant's call"
+        await asyncio.sleep(0)  # the loop reads the bus (its clock is frozen: no timed sleep)
 
 
 def drop_link(proxy: Proxy, radio: SimRadio, address: str) -> None:

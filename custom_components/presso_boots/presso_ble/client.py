@@ -257,8 +257,10 @@ class PressoClient:
         self._expected_disconnect = True
         try:
             await client.disconnect()
-        except BleakError as err:
-            _LOGGER.debug("%s: error while disconnecting: %s", self.address, err)
+        except (BleakError, AssertionError, EOFError) as err:
+            # a link already half gone: bleak's BlueZ backend may even assert on its state;
+            # the close must not replace the error that made us close
+            _LOGGER.debug("%s: error while disconnecting: %r", self.address, err)
         self._fail_pending(DisconnectedError("disconnected"))
 
     def _on_bleak_disconnect(self, client: BleakClient) -> None:
