@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.condition import async_get_all_descriptions as condition_descriptions
 from homeassistant.helpers.translation import async_get_translations
@@ -104,6 +105,29 @@ async def test_triggers_and_conditions_in_automations(
     await boots.run(3)
     assert boots.state("sensor.presso_d005_fault") == "over_pressure"
     assert seen() == []
+
+
+async def test_rest_over_with_a_length_tests_that_the_session_fits_today(
+    hass: HomeAssistant, proxy: VirtualProxy, freezer: FrozenDateTimeFactory
+) -> None:
+    """An evening ritual asks before it starts: no session that the daily minutes refuse."""
+    boots = await Boots.set_up(hass, proxy, SimulatedBoots(DUO, 2), daily_minutes=20)
+    boots.clock = freezer
+    device = {"device_id": boots.device_id}
+    calls = async_mock_service(hass, "test", "automation")
+    assert await async_setup_component(hass, "automation", {"automation": [
+        _automation(f"{minutes} min fit", {"trigger": "event", "event_type": "check_rest"},
+                    {"condition": "presso_boots.rest_over",
+                     "options": {**device, "duration": minutes}})
+        for minutes in (5, 15)
+    ]})  # fmt: skip
+    await hass.services.async_call(
+        DOMAIN, "start_session", {**device, "duration": 10}, blocking=True
+    )
+    await boots.run(10 * 60 + 10, step=5)  # 10 of today's 20 minutes used
+    hass.bus.async_fire("check_rest")
+    await hass.async_block_till_done()
+    assert [call.data["which"] for call in calls] == ["5 min fit"]
 
 
 async def test_descriptions_for_the_automation_editor(

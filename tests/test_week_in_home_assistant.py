@@ -198,8 +198,8 @@ class Week:
         match what:
             case "fault":
                 await self.faults.inject(argument)
-            case "ritual":  # the mobility reminder: the user puts the boots on (they wake)
-                self.user.wake(self.day.pairs[argument])
+            case "ritual":
+                await self.ritual(argument)
             case "early stop":
                 self.early_stop()
             case "second session":
@@ -212,6 +212,29 @@ class Week:
                 await self.check_totals()
 
     # --- the user's own sessions -----------------------------------------------------------
+
+    async def ritual(self, n: int) -> None:
+        """The ritual's time: it started (its START intended now) unless a limit refuses it.
+
+        The blueprint's condition asks the integration whether the rest is over and the
+        session fits in today's minutes; only the Pro 8 has those limits. Then the
+        mobility reminder: the user puts the boots on (they wake).
+        """
+        pair = self.day.pairs[n]
+        at = dt_util.utcnow()
+        await self.day.step(1.0)  # the trigger's second
+        if not pair.device.session_active:  # else the ritual waits for another day
+            started = bool(pair.intended_at) and pair.intended_at[-1] >= at - timedelta(seconds=1)
+            limits = n == 1
+            expected = self._refusal(pair, RITUALS[n]["duration"]) if limits else None
+            self.tally.starts_asked += 1
+            self.tally.refusals_expected += expected is not None
+            self.tally.refusals_seen += not started
+            if started != (expected is None):
+                self.tally.refusal_mismatches.append(
+                    f"{self.now():%a %H:%M} the ritual: expected {expected}, started {started}"
+                )
+        self.user.wake(pair)
 
     def early_stop(self) -> None:
         """Now and then the user stops a ritual session within its first third."""

@@ -15,10 +15,12 @@ from homeassistant.helpers.typing import ConfigType
 from .coordinator import PressoCoordinator
 from .services import entry_for_device
 
+CONF_DURATION = "duration"
 SCHEMA = vol.Schema(
     {
         vol.Required(CONF_OPTIONS): {
             vol.Required(ATTR_DEVICE_ID): vol.All(vol.EnsureList(), [cv.string]),
+            vol.Optional(CONF_DURATION): vol.All(vol.Coerce(int), vol.Range(min=1, max=240)),
         }
     }
 )
@@ -36,6 +38,7 @@ class _BootsCondition(Condition):
         super().__init__(hass, config)
         assert config.options is not None
         self._device_ids: list[str] = config.options[ATTR_DEVICE_ID]
+        self._duration: int = config.options.get(CONF_DURATION, 0)
 
     def _test(self, coordinator: PressoCoordinator) -> bool:
         raise NotImplementedError
@@ -59,10 +62,10 @@ class InSessionCondition(_BootsCondition):
 
 
 class RestOverCondition(_BootsCondition):
-    """The rest period and today's therapy minutes let a session start now."""
+    """The rest period and today's therapy minutes let a session (of this length) start now."""
 
     def _test(self, coordinator: PressoCoordinator) -> bool:
-        return coordinator.routine.rest_over()
+        return coordinator.routine.rest_over(self._duration)
 
 
 CONDITIONS: dict[str, type[Condition]] = {

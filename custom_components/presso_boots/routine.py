@@ -243,10 +243,13 @@ class Routine:
             later = self.day_start(now) + timedelta(days=1)
         return later
 
-    def rest_over(self) -> bool:
-        """A session may start now as far as rest and daily minutes go."""
+    def rest_over(self, duration: int = 0) -> bool:
+        """A session (of ``duration`` minutes) may start now as far as rest and daily minutes go."""
         now = dt_util.utcnow()
-        return (allowed := self.allowed_from(now)) is None or allowed <= now
+        if (allowed := self.allowed_from(now)) is not None and allowed > now:
+            return False
+        daily = self._daily_left(now)
+        return daily is None or daily[0] + duration <= daily[1]
 
     def check_start(self, duration: int, override: bool) -> None:
         """Refuse a start inside the rest period or past the daily minutes."""
