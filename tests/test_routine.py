@@ -240,6 +240,29 @@ async def test_pause_and_resume_buttons(hass: HomeAssistant, proxy: VirtualProxy
     assert boots.state(f"sensor.{D}_session_state") == "running"
 
 
+async def test_a_session_paused_across_a_reload_counts_what_it_ran(
+    hass: HomeAssistant, proxy: VirtualProxy, freezer: FrozenDateTimeFactory
+) -> None:
+    """Found by the week soak (seed 10): a reload while paused, then a stop, counted 0 min."""
+    boots = await Boots.set_up(hass, proxy, SimulatedBoots(DUO, 2))
+    boots.clock = freezer
+    await _start(hass, boots, duration=10)
+    await boots.run(129)
+    await hass.services.async_call(
+        "button", "press", {"entity_id": f"button.{D}_pause_session"}, blocking=True
+    )
+    await boots.run(2)
+    ran = boots.device.elapsed
+    assert await hass.config_entries.async_reload(boots.entry_id)
+    await boots.run(60)
+    await hass.services.async_call(
+        "switch", "turn_off", {"entity_id": f"switch.{D}"}, blocking=True
+    )
+    await boots.run(3)
+    assert _event(hass)["minutes"] == pytest.approx(ran / 60, abs=0.1)
+    assert float(boots.state(f"sensor.{D}_therapy_today")) == pytest.approx(ran / 60, abs=0.1)
+
+
 def test_the_week_starts_as_the_locale_says() -> None:
     assert first_weekday(None, "en") == 6  # en is read as en-US: Sunday
     assert first_weekday(None, "en-GB") == 0

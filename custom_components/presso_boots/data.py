@@ -32,6 +32,9 @@ class PressoData:
     fault: int = 0
     lifetime_sessions: int | None = None
     lifetime_seconds: int | None = None
+    #: The lifetime therapy seconds when the session in progress began (lifetime minus
+    #: elapsed, from one STATUS: the same all session long, paused or not).
+    lifetime_at_start: int | None = None
     pressures: tuple[int, ...] | None = None
     rssi: int | None = None
     #: The boots' change counter this state reflects (from a STATUS or an advertisement).
@@ -59,6 +62,9 @@ def merge_status(data: PressoData, status: DeviceStatus, now: datetime) -> Press
             fault=int(status.fault),
             lifetime_sessions=status.lifetime_sessions,
             lifetime_seconds=status.lifetime_seconds,
+            lifetime_at_start=status.lifetime_seconds - status.elapsed_seconds
+            if status.state in (SessionState.RUNNING, SessionState.PAUSED)
+            else None,
             change_counter=status.change_counter,
         ),
         status.remaining_seconds,

@@ -119,9 +119,8 @@ class SessionClock:
             self.ends, self.paused_left = data.session_ends, None
         elif data.state == SessionState.PAUSED and self.paused_left is None and self.ends:
             self.paused_left = max(0.0, (self.ends - now).total_seconds())
-        elapsed = self._elapsed_at(now)
-        if self.lifetime_base is None and data.lifetime_seconds is not None and elapsed is not None:
-            self.lifetime_base = data.lifetime_seconds - round(elapsed)
+        if self.lifetime_base is None:
+            self.lifetime_base = data.lifetime_at_start
 
     def stop(self, now: datetime, lifetime_seconds: int | None = None) -> None:
         """The session ended now, or (with the boots' lifetime seconds) before now."""
