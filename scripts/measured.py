@@ -30,6 +30,7 @@ SOURCES = [
     ROOT / "tests" / "test_benchmark_esphome.py",
     ROOT / "tests" / "test_benchmark_card.py",
     ROOT / "tests" / "test_benchmark_bluez.py",
+    ROOT / "tests" / "test_benchmark_paths.py",
     ROOT / "scripts" / "benchmark.py",
 ]
 #: A row; pytest may print a test's first row after its file name or a result dot.
