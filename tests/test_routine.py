@@ -454,6 +454,22 @@ async def test_a_stopped_session_counts_what_ran(
     assert routine.sessions[-1].completed is False
 
 
+async def test_a_session_seen_only_paused_counts_what_the_boots_ran(
+    routine: Routine, freezer: FrozenDateTimeFactory
+) -> None:
+    """Found by the week soak (seeds 1, 10): started on the buttons and paused before Home
+    Assistant's link told of it, then stopped: its time left was never known, the boots'
+    lifetime seconds (frozen while paused) tell what it ran."""
+    paused = PressoData(
+        state=SessionState.PAUSED, pressure=40, duration=15,
+        lifetime_seconds=4618 + 257, lifetime_at_start=4618,
+    )  # fmt: skip
+    routine.note_change(PressoData(state=SessionState.IDLE), paused)
+    kind, summary = _ended(routine, freezer, "stopped", source="buttons")
+    assert (kind, summary["minutes"]) == ("stopped", 4.3)
+    assert routine.sessions[-1].seconds == 257
+
+
 @pytest.mark.parametrize(
     ("source", "seconds", "kind"),
     [

@@ -122,6 +122,10 @@ class SessionClock:
         if self.lifetime_base is None:
             self.lifetime_base = data.lifetime_at_start
 
+    def knows_time_left(self, now: datetime) -> bool:
+        """The session was seen running (or paused after running): its time left is known."""
+        return self._elapsed_at(now) is not None
+
     def stop(self, now: datetime, lifetime_seconds: int | None = None) -> None:
         """The session ended now, or (with the boots' lifetime seconds) before now."""
         if self.stopped:
@@ -167,6 +171,8 @@ class Routine:
         self.comfortable: int | None = None
         self.steps_down = 0
         self._clock: SessionClock | None = None
+        #: The boots' lifetime therapy seconds in the last trusted state.
+        self._lifetime_seconds: int | None = None
 
     async def async_load(self) -> None:
         """Read the stored progress and history."""
@@ -328,6 +334,7 @@ class Routine:
     def note_change(self, old: PressoData, new: PressoData) -> None:
         """Follow the session in progress (called on every state change)."""
         now = dt_util.utcnow()
+        self._lifetime_seconds = new.lifetime_seconds
         if new.session_active and not old.session_active:
             self._clock = SessionClock()
         if self._clock is None:
@@ -341,7 +348,9 @@ class Routine:
         """Count a session that ended, add its summary; returns the event type to report."""
         now = dt_util.utcnow()
         clock, self._clock = self._clock or SessionClock(), None
-        clock.stop(now)
+        # the time left tells the running time, unless the session was only ever seen
+        # paused: then the boots' lifetime seconds (frozen while paused) tell it
+        clock.stop(now, None if clock.knows_time_left(now) else self._lifetime_seconds)
         duration = summary.get("duration") or 0
         seconds = duration * 60 if kind == "finished" else round(clock.elapsed)
         summary.update(
