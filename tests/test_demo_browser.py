@@ -124,6 +124,21 @@ def log_in(page: Any, demo: dict[str, str]) -> str:
     return token
 
 
+def fits_a_phone(page: Any, card: Any) -> None:
+    """On a 390 px phone the card stays on screen and nothing in it sticks out."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.wait_for_timeout(1000)
+    box = card.bounding_box()
+    assert box is not None
+    assert box["x"] >= 0
+    assert box["x"] + box["width"] <= 390
+    overflow = card.evaluate(
+        "card => [...card.shadowRoot.querySelectorAll('*')]"
+        ".some(e => e.getBoundingClientRect().right > window.innerWidth + 0.5)"
+    )
+    assert not overflow, "nothing in the card sticks out of a 390 px phone"
+
+
 def poll(check: Callable[[], Any], seconds: float = 90, every: float = 0.5) -> Any:
     """Ask ``check`` every ``every`` seconds until it answers something true; that answer."""
     deadline = time.monotonic() + seconds

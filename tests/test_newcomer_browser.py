@@ -20,6 +20,7 @@ from .test_demo_browser import (
     add_discovered,
     browser_tab,
     demo,  # noqa: F401  (the fixture)
+    fits_a_phone,
     log_in,
     poll,
     require_chromium,
@@ -187,17 +188,7 @@ def test_the_newcomers_first_hour_in_one_tab(demo: dict[str, str]) -> None:  # n
         assert state() == "Idle"
 
         # the card on a phone
-        page.set_viewport_size({"width": 390, "height": 844})
-        page.wait_for_timeout(1000)
-        box = card.bounding_box()
-        assert box is not None
-        assert box["x"] >= 0
-        assert box["x"] + box["width"] <= 390
-        overflow = card.evaluate(
-            "card => [...card.shadowRoot.querySelectorAll('*')]"
-            ".some(e => e.getBoundingClientRect().right > window.innerWidth + 0.5)"
-        )
-        assert not overflow, "nothing in the card sticks out of a 390 px phone"
+        fits_a_phone(page, card)
         _no_raw_code("the card", card.locator("ha-card").inner_text())
 
         toasts = page.evaluate("() => window.__toasts")  # the same page all along
