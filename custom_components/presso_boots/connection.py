@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from homeassistant.components import bluetooth
 from homeassistant.const import CONF_ADDRESS
 from homeassistant.core import CALLBACK_TYPE, HassJob, HomeAssistant, callback
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.event import async_call_later
 from homeassistant.util import dt as dt_util
 
@@ -28,6 +29,7 @@ from .const import (
     CONF_IDLE_DISCONNECT,
     CONF_STOP_PENDING,
     DEFAULT_IDLE_DISCONNECT,
+    DOMAIN,
     RECONNECT_BACKOFF,
     TELEMETRY_INTERVAL,
 )
@@ -366,6 +368,20 @@ class BootsLink:
     @callback
     def _set_stop_pending(self, pending: bool) -> None:
         async_remember(self.hass, self.entry, CONF_STOP_PENDING, True if pending else None)
+
+    async def async_stop(self, running: Callable[[], bool]) -> None:
+        """Send STOP; if it cannot land now while ``running()``, keep trying until it does."""
+        try:
+            await self.async_command(lambda client: client.stop(), stopping=True)
+        except HomeAssistantError as err:
+            if not running():
+                raise
+            self.async_keep_stopping()
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="stop_pending",
+                translation_placeholders={"name": self.name},
+            ) from err
 
     @callback
     def async_keep_stopping(self) -> None:

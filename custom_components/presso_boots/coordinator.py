@@ -15,12 +15,11 @@ from homeassistant.components import bluetooth
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_ADDRESS, CONF_DEVICE, CONF_PIN
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
-from homeassistant.exceptions import HomeAssistantError
 from homeassistant.util import dt as dt_util
 
 from . import repairs
 from .connection import BootsLink
-from .const import CONF_LAST_ZONES, DOMAIN, SESSION_EVENTS
+from .const import CONF_LAST_ZONES, SESSION_EVENTS
 from .data import PressoData, info_from_dict, info_to_dict, merge_status
 from .live import LiveData
 from .presence import Presence, ble_device_now
@@ -40,7 +39,7 @@ from .routine import Routine
 from .session_events import SessionEvents, SessionListener, ended_by_boots
 from .settings import SessionLimits, StartRequest
 from .stored import async_remember, async_remember_shown
-from .trust import judge
+from .trust import counter_ahead, judge
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -139,15 +138,19 @@ class PressoCoordinator(StatePublisher):
         if adv is None or adv.model_id != self.info.model_id:
             return
         back = self.presence.heard_now()
-        link = self.link
-        link.note_advertisement(adv)
-        previous, self.advertisement = self.advertisement, adv
+        self.link.note_advertisement(adv)
         self.live.on_rssi(service_info.rssi)  # only the signal sensor wakes for it
+        self._async_judge(adv, back)
+
+    @callback
+    def _async_judge(self, adv: Advertisement, back: bool, replay: bool = False) -> None:
+        """Act on the trust boundary's verdict (a replay, heard before, only shows)."""
+        last, self.advertisement, link = self.advertisement, adv, self.link
         verdict = judge(
             self.data,
             trusted_session=self.events.trusted.session_active,
             connected=link.connected,
-            last=previous,
+            last=None if replay else last,
             adv=adv,
             info=self.info,
             now=dt_util.utcnow,
@@ -156,7 +159,7 @@ class PressoCoordinator(StatePublisher):
             self.async_update_listeners()
         if verdict.ask_status:  # background tasks start eagerly: after the state is taken
             link.async_refresh_status()
-        if verdict.follow:
+        if verdict.follow and not replay:
             link.async_follow_session()
 
     @callback
@@ -202,7 +205,11 @@ class PressoCoordinator(StatePublisher):
             _LOGGER.debug("%s: link dropped", self.name)
             if self.data.session_active:
                 self.link.async_follow_session()
-        self.async_update_listeners()
+        if (adv := self.advertisement) is not None and counter_ahead(self.data, adv):
+            # heard as the link closed, after its last STATUS: HA drops its repeats
+            self._async_judge(adv, True, replay=True)
+        else:
+            self.async_update_listeners()
 
     @callback
     def async_add_event_listener(self, listener: SessionListener) -> CALLBACK_TYPE:
@@ -306,14 +313,4 @@ class PressoCoordinator(StatePublisher):
 
     async def async_stop_session(self) -> None:
         """Send STOP; if it cannot land now, keep trying until the boots stop."""
-        try:
-            await self.link.async_command(lambda client: client.stop(), stopping=True)
-        except HomeAssistantError as err:
-            if not (self.data.session_active or self.session_running):
-                raise
-            self.link.async_keep_stopping()
-            raise HomeAssistantError(
-                translation_domain=DOMAIN,
-                translation_key="stop_pending",
-                translation_placeholders={"name": self.name},
-            ) from err
+        await self.link.async_stop(lambda: self.data.session_active or self.session_running)
