@@ -30,6 +30,7 @@ import pytest_socket
 from bleak.backends.bluezdbus import manager as bluez_manager
 from bleak_retry_connector import bleak_manager
 from bluetooth_adapters.systems import linux as linux_adapters
+from freezegun.api import real_perf_counter
 from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -105,12 +106,15 @@ async def close_bleak_manager() -> None:
 
 
 async def wait_for_scanner(adapter: EmulatedBluetoothd) -> None:
-    """Until Home Assistant's scanner has a monitor (passive) or a discovery session (active)."""
-    loop = asyncio.get_running_loop()
-    end = loop.time() + SCANNER_READY_SECONDS
+    """Until Home Assistant's scanner has a monitor (passive) or a discovery session (active).
+
+    The deadline is real time and the wait a bare yield: under a frozen clock (the soak)
+    the loop's time stands still, so a timed sleep would never end.
+    """
+    end = real_perf_counter() + SCANNER_READY_SECONDS
     while not (adapter.scan.monitors or adapter.scan.active):
-        assert loop.time() < end, "Home Assistant's scanner did not start on the adapter"
-        await asyncio.sleep(0.01)
+        assert real_perf_counter() < end, "Home Assistant's scanner did not start on the adapter"
+        await asyncio.sleep(0)
 
 
 @pytest.fixture

@@ -124,7 +124,7 @@ async def test_what_the_boots_advertised_as_the_link_closed_is_shown(
     duo = await Boots.set_up(hass, proxy, SimulatedBoots(DUO, 2))
     await set_value(hass, PRESSURE, 45)  # the link is open
     battery = "sensor.presso_d005_battery"
-    assert duo.coordinator.connected
+    assert duo.device.central is not None
     assert duo.state(battery) != "42"
     duo.faults.drop_to_host = 1  # the STATUS telling of the change is lost
     duo.device.battery = 42

@@ -74,6 +74,19 @@ class SessionRecord:
     completed: bool
 
 
+@dataclass(frozen=True, slots=True)
+class Totals:
+    """Therapy minutes today and this week, sessions this week, for one local day."""
+
+    minutes_today: float
+    minutes_this_week: float
+    sessions_this_week: int
+    #: The local day they hold for: [its midnight, the next one), in this zone and locale.
+    start: datetime
+    end: datetime
+    locale: tuple[str | None, str, str]
+
+
 class SessionClock:
     """Running time and time-weighted target pressure of the session in progress.
 
@@ -173,6 +186,8 @@ class Routine:
         self._clock: SessionClock | None = None
         #: The boots' lifetime therapy seconds in the last trusted state.
         self._lifetime_seconds: int | None = None
+        #: Today's totals, recomputed when a session is counted and when the day changes.
+        self._totals: Totals | None = None
 
     async def async_load(self) -> None:
         """Read the stored progress and history."""
@@ -184,6 +199,7 @@ class Routine:
             SessionRecord(datetime.fromisoformat(end), seconds, completed)
             for end, seconds, completed in stored.get("sessions", [])
         ]
+        self._totals = None
         self._on_change()
 
     @callback
@@ -293,20 +309,38 @@ class Routine:
         """Sessions that ended since then."""
         return sum(1 for s in self.sessions if since <= s.end <= now)
 
+    def totals(self) -> Totals:
+        """Today's and this week's totals: worked out once per local day and counted session.
+
+        Every state change asks for them (three sensors and the card); only a counted
+        session or the next local midnight moves them.
+        """
+        now, config = dt_util.utcnow(), self._hass.config
+        locale = (config.country, config.language, config.time_zone)
+        totals = self._totals
+        if totals is None or not totals.start <= now < totals.end or totals.locale != locale:
+            day, week = self.day_start(now), self.week_start(now)
+            self._totals = totals = Totals(
+                round(self.minutes(day, now), 1),
+                round(self.minutes(week, now), 1),
+                self.count(week, now),
+                day,
+                dt_util.start_of_local_day(day.date() + timedelta(days=1)),
+                locale,
+            )
+        return totals
+
     def minutes_today(self) -> float:
         """Therapy minutes since local midnight."""
-        now = dt_util.utcnow()
-        return round(self.minutes(self.day_start(now), now), 1)
+        return self.totals().minutes_today
 
     def minutes_this_week(self) -> float:
         """Therapy minutes since the week began."""
-        now = dt_util.utcnow()
-        return round(self.minutes(self.week_start(now), now), 1)
+        return self.totals().minutes_this_week
 
     def sessions_this_week(self) -> int:
         """Sessions since the week began."""
-        now = dt_util.utcnow()
-        return self.count(self.week_start(now), now)
+        return self.totals().sessions_this_week
 
     # --- suggested pressure -------------------------------------------------------------
 
@@ -366,5 +400,6 @@ class Routine:
             self.plan_done += 1
         self.sessions = [s for s in self.sessions if s.end > now - KEEP]
         self.sessions.append(SessionRecord(now, seconds, kind == "finished"))
+        self._totals = None
         self._changed()
         return kind
