@@ -129,12 +129,18 @@ class SimLinkClient(BaseBleakClient):
         self._notify: NotifyCallback | None = None
         self._last_delivery = 0.0
         self._in_flight: set[asyncio.TimerHandle] = set()
+        #: Chunks for the host in this loop round: handed over together, as a real stack
+        #: reads a burst of notifications in one socket read (D-Bus, the ESPHome API).
+        self._burst: list[bytes] = []
         self.id = uuid.uuid4().hex[:6]
 
     @property
     def faults(self) -> LinkFaults:
         """This address's link faults."""
-        return self.radio.faults.setdefault(self.address, LinkFaults())
+        faults = self.radio.faults.get(self.address)
+        if faults is None:  # built once: a LinkFaults seeds a Random
+            faults = self.radio.faults[self.address] = LinkFaults()
+        return faults
 
     @property
     def name(self) -> str:
@@ -181,6 +187,7 @@ class SimLinkClient(BaseBleakClient):
         for handle in self._in_flight:
             handle.cancel()
         self._in_flight.clear()
+        self._burst.clear()
         if device is None:
             return
         if device.central == f"host-{self.id}":
@@ -245,12 +252,19 @@ class SimLinkClient(BaseBleakClient):
         loop = asyncio.get_running_loop()
         for chunk in split_for_mtu(frame, faults.mtu):
             if delay <= 0 and not faults.connection_interval:
-                loop.call_soon(self._hand_over, chunk)
+                if not self._burst:
+                    loop.call_soon(self._hand_over_burst)
+                self._burst.append(chunk)
                 continue
             when = max(loop.time() + delay, self._last_delivery + gap)
             self._last_delivery = when
             handle = loop.call_at(when, self._hand_over, chunk)
             self._in_flight.add(handle)
+
+    def _hand_over_burst(self) -> None:
+        burst, self._burst = self._burst, []
+        for chunk in burst:
+            self._hand_over(chunk)
 
     def _hand_over(self, chunk: bytes) -> None:
         self._in_flight = {

@@ -124,7 +124,10 @@ async def test_command_cpu_against_a_bare_service_call(
 
     The simulated boots' own work (decoding, executing, answering) runs in this
     process too; it is timed apart (thread CPU inside the device's control point)
-    and taken out, since real boots do it on their own chip.
+    and taken out, since real boots do it on their own chip. Both sides run without
+    asyncio's debug mode, as Home Assistant does: the test plugin turns it on, and it
+    records a stack for every callback scheduled, which charges a command for its I/O
+    (the link's notifications, the answer's future) several times what it costs.
     """
     from homeassistant.setup import async_setup_component
 
@@ -133,6 +136,25 @@ async def test_command_cpu_against_a_bare_service_call(
     device_cpu = _time_the_boots(boots)
     entity = "number.presso_e008_pressure"
     await set_value(hass, entity, 60)
+    hass.loop.set_debug(False)
+    try:
+        rounds = await _alternate(hass, entity, device_cpu)
+    finally:
+        hass.loop.set_debug(True)  # as the test plugin left it, for the tests after
+    ratios = [ours / bare for ours, bare in rounds]
+    report(
+        "command CPU ratio to a bare HA service call",
+        f"{spread(ratios)} ({statistics.median(o for o, _ in rounds) * 1e6:.0f} us per command "
+        f"to the ack, {statistics.median(b for _, b in rounds) * 1e6:.0f} us per "
+        "input_boolean.turn_on)",
+    )
+    assert statistics.median(ratios) <= 3
+
+
+async def _alternate(
+    hass: HomeAssistant, entity: str, device_cpu: list[float]
+) -> list[tuple[float, float]]:
+    """Per round, the mean process CPU of a number change and of a bare service call, in turn."""
     rounds: list[tuple[float, float]] = []
     for _ in range(ROUNDS):  # each round alternates the two, command by command
         ours = bare = 0.0
@@ -150,14 +172,7 @@ async def test_command_cpu_against_a_bare_service_call(
                 "input_boolean", "turn_off", {"entity_id": "input_boolean.bare"}, blocking=True
             )
         rounds.append((ours / 60, bare / 60))
-    ratios = [ours / bare for ours, bare in rounds]
-    report(
-        "command CPU ratio to a bare HA service call",
-        f"{spread(ratios)} ({statistics.median(o for o, _ in rounds) * 1e6:.0f} us per command "
-        f"to the ack, {statistics.median(b for _, b in rounds) * 1e6:.0f} us per "
-        "input_boolean.turn_on)",
-    )
-    assert statistics.median(ratios) <= 5
+    return rounds
 
 
 @pytest.mark.xfail(

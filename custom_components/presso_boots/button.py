@@ -11,7 +11,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import PressoConfigEntry, PressoCoordinator
-from .entity import PressoEntity
+from .entity import PressoEntity, PressoEntityDescription
 
 PARALLEL_UPDATES = 1
 
@@ -21,11 +21,13 @@ async def _sync(action: Callable[[], None]) -> None:
 
 
 @dataclass(frozen=True, kw_only=True)
-class PressoButtonDescription(ButtonEntityDescription):
+class PressoButtonDescription(ButtonEntityDescription, PressoEntityDescription):
     """What pressing the button does."""
 
     press_fn: Callable[[PressoCoordinator], Awaitable[None]]
     needs_boots: bool = True
+    #: A button shows nothing of the state: only availability moves it.
+    reads: frozenset[str] | None = frozenset()
 
 
 BUTTONS = (

@@ -20,7 +20,7 @@ from homeassistant.util import dt as dt_util
 from . import repairs
 from .connection import BootsLink
 from .const import CONF_LAST_ZONES, SESSION_EVENTS
-from .data import PressoData, info_from_dict, info_to_dict, merge_status
+from .data import PressoData, changed_fields, info_from_dict, info_to_dict, merge_status
 from .live import LiveData
 from .presence import Presence, ble_device_now
 from .presso_ble import (
@@ -155,8 +155,9 @@ class PressoCoordinator(StatePublisher):
             info=self.info,
             now=dt_util.utcnow,
         )
-        if (verdict.shown is not None and self._async_commit(verdict.shown)) or back:
-            self.async_update_listeners()
+        changed = self._async_commit(verdict.shown) if verdict.shown is not None else None
+        if back or changed:  # heard again: availability may have changed for every entity
+            self.async_update_listeners(None if back else changed)
         if verdict.ask_status:  # background tasks start eagerly: after the state is taken
             link.async_refresh_status()
         if verdict.follow and not replay:
@@ -173,6 +174,8 @@ class PressoCoordinator(StatePublisher):
         """A new link: the handshake's envelope; its first STATUS tells what happened."""
         self._remember_info(info)
         self.events.link_opened()
+        if not self.presence.heard:  # available now, though not heard
+            self.async_update_listeners()
 
     def _async_on_silent(self) -> None:
         """No STATUS on a fresh link for longer than a session allows: none runs."""
@@ -188,8 +191,8 @@ class PressoCoordinator(StatePublisher):
     def _async_on_trusted(self, new: PressoData) -> None:
         """What the link told: the trusted state, and what it says happened."""
         self.events.on_link_state(new)
-        if self._async_commit(new):
-            self.async_update_listeners()
+        if changed := self._async_commit(new):
+            self.async_update_listeners(changed)
         if not new.session_active:
             self.link.note_session_over()
         self.link.settle()
@@ -218,22 +221,22 @@ class PressoCoordinator(StatePublisher):
 
     # --- state ---------------------------------------------------------------------------
 
-    def _async_commit(self, new: PressoData) -> bool:
-        """Show the new state; True if anything changed."""
+    def _async_commit(self, new: PressoData) -> frozenset[str]:
+        """Show the new state; the fields that changed (entities re-check those)."""
         old = self.data
         if new == old:
-            return False
+            return frozenset()
         self.data = new
         if new.fault != old.fault:
             repairs.async_update_fault_issue(self.hass, self.config_entry, new.fault)
         async_remember_shown(self.hass, self.config_entry, new)
-        return True
+        return changed_fields(old, new)
 
     def _remember_info(self, info: DeviceInfo) -> None:
         if info_to_dict(info) == self.config_entry.data[CONF_DEVICE]:
             return
         self.info = info
-        self.limits = self._build_limits()
+        self._async_replan()  # the envelope moves the limits
         async_remember(self.hass, self.config_entry, CONF_DEVICE, info_to_dict(info))
 
     def _build_limits(self) -> SessionLimits:
@@ -294,8 +297,8 @@ class PressoCoordinator(StatePublisher):
             chosen = self.limits.check_zones(legs or data.legs or 3, zones)
             await client.set_zones(*chosen)
             # answered: the next change builds on this one, not on the STATUS still to come
-            if self._async_commit(replace(self.data, legs=chosen[0], zones=chosen[1])):
-                self.async_update_listeners()
+            if changed := self._async_commit(replace(self.data, legs=chosen[0], zones=chosen[1])):
+                self.async_update_listeners(changed)
 
         await self.link.async_command(change)
 

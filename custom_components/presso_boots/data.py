@@ -46,6 +46,15 @@ class PressoData:
         return self.state in (SessionState.RUNNING, SessionState.PAUSED)
 
 
+#: The fields entities read, in order (``changed_fields``).
+FIELDS = tuple(field.name for field in fields(PressoData))
+
+
+def changed_fields(old: PressoData, new: PressoData) -> frozenset[str]:
+    """The fields whose value differs (what entities re-check; empty: nothing changed)."""
+    return frozenset(name for name in FIELDS if getattr(old, name) != getattr(new, name))
+
+
 def merge_status(data: PressoData, status: DeviceStatus, now: datetime) -> PressoData:
     """The data with a full STATUS from the link."""
     return settle(

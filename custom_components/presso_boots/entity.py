@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from homeassistant.core import callback
 from homeassistant.helpers.device_registry import CONNECTION_BLUETOOTH, DeviceInfo
 from homeassistant.helpers.entity import Entity, EntityDescription
@@ -10,13 +12,26 @@ from .const import DOMAIN
 from .coordinator import PressoCoordinator
 
 
+@dataclass(frozen=True, kw_only=True)
+class PressoEntityDescription(EntityDescription):
+    """What every entity of the boots describes besides what Home Assistant asks."""
+
+    #: The state fields (``PressoData``) it shows: a change of others passes it by (it
+    #: still hears every change of availability, limits and routine). None: every change.
+    reads: frozenset[str] | None = None
+
+
 class PressoEntity(Entity):
     """An entity of one pair of boots; the coordinator pushes, nothing polls."""
 
     _attr_has_entity_name = True
     _attr_should_poll = False
 
-    def __init__(self, coordinator: PressoCoordinator, description: EntityDescription) -> None:
+    entity_description: PressoEntityDescription
+
+    def __init__(
+        self, coordinator: PressoCoordinator, description: PressoEntityDescription
+    ) -> None:
         self.coordinator = coordinator
         self.entity_description = description
         self._written: tuple[object, ...] | None = None
@@ -36,7 +51,11 @@ class PressoEntity(Entity):
     async def async_added_to_hass(self) -> None:
         """Hear the boots' state changes."""
         await super().async_added_to_hass()
-        self.async_on_remove(self.coordinator.async_add_listener(self._handle_state_change))
+        self.async_on_remove(
+            self.coordinator.async_add_listener(
+                self._handle_state_change, self.entity_description.reads
+            )
+        )
 
     @property
     def available(self) -> bool:

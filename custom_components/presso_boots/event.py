@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from homeassistant.components.event import EventEntity, EventEntityDescription
@@ -10,11 +11,19 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import EVENT_TYPES
 from .coordinator import PressoConfigEntry
-from .entity import PressoEntity
+from .entity import PressoEntity, PressoEntityDescription
 
 PARALLEL_UPDATES = 0
 
-SESSION_EVENT = EventEntityDescription(
+
+@dataclass(frozen=True, kw_only=True)
+class PressoEventDescription(EventEntityDescription, PressoEntityDescription):
+    """The session event: it shows what the boots report, not their state."""
+
+    reads: frozenset[str] | None = frozenset()
+
+
+SESSION_EVENT = PressoEventDescription(
     key="session",
     translation_key="session",
     event_types=EVENT_TYPES,
@@ -32,6 +41,8 @@ async def async_setup_entry(
 
 class PressoSessionEvent(PressoEntity, EventEntity):
     """Fires when a session starts or ends, with its program, pressure and duration."""
+
+    entity_description: PressoEventDescription
 
     async def async_added_to_hass(self) -> None:
         """Listen to the coordinator's session events."""

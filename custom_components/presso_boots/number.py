@@ -16,14 +16,14 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import PressoConfigEntry, PressoCoordinator
-from .entity import PressoEntity
+from .entity import PressoEntity, PressoEntityDescription
 from .settings import SessionLimits
 
 PARALLEL_UPDATES = 1
 
 
 @dataclass(frozen=True, kw_only=True)
-class PressoNumberDescription(NumberEntityDescription):
+class PressoNumberDescription(NumberEntityDescription, PressoEntityDescription):
     """How a number reads, bounds and changes a setting."""
 
     value_fn: Callable[[PressoCoordinator], int | None]
@@ -39,6 +39,7 @@ NUMBERS = (
         native_unit_of_measurement=UnitOfPressure.MMHG,
         mode=NumberMode.SLIDER,
         value_fn=lambda c: c.data.pressure,
+        reads=frozenset({"pressure"}),
         range_fn=lambda lim: (lim.min_pressure, lim.max_pressure, lim.info.pressure_step),
         set_fn=lambda c, value: c.async_set_pressure(value),
     ),
@@ -49,6 +50,7 @@ NUMBERS = (
         native_unit_of_measurement=UnitOfTime.MINUTES,
         mode=NumberMode.SLIDER,
         value_fn=lambda c: c.data.duration,
+        reads=frozenset({"duration"}),
         range_fn=lambda lim: (lim.info.duration_min, lim.max_duration, lim.info.duration_step),
         set_fn=lambda c, value: c.async_set_duration(value),
     ),

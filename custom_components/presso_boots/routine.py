@@ -81,9 +81,11 @@ class Totals:
     minutes_today: float
     minutes_this_week: float
     sessions_this_week: int
-    #: The local day they hold for: [its midnight, the next one), in this zone and locale.
-    start: datetime
-    end: datetime
+    #: When the day and the week they count began (the sensors' last reset).
+    day_start: datetime
+    week_start: datetime
+    #: They hold until the next local midnight, in this time zone and locale.
+    until: datetime
     locale: tuple[str | None, str, str]
 
 
@@ -318,13 +320,14 @@ class Routine:
         now, config = dt_util.utcnow(), self._hass.config
         locale = (config.country, config.language, config.time_zone)
         totals = self._totals
-        if totals is None or not totals.start <= now < totals.end or totals.locale != locale:
+        if totals is None or not totals.day_start <= now < totals.until or totals.locale != locale:
             day, week = self.day_start(now), self.week_start(now)
             self._totals = totals = Totals(
                 round(self.minutes(day, now), 1),
                 round(self.minutes(week, now), 1),
                 self.count(week, now),
                 day,
+                week,
                 dt_util.start_of_local_day(day.date() + timedelta(days=1)),
                 locale,
             )

@@ -11,13 +11,13 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import LEGS_KEYS, PROGRAM_KEYS
 from .coordinator import PressoConfigEntry, PressoCoordinator
-from .entity import PressoEntity
+from .entity import PressoEntity, PressoEntityDescription
 
 PARALLEL_UPDATES = 1
 
 
 @dataclass(frozen=True, kw_only=True)
-class PressoSelectDescription(SelectEntityDescription):
+class PressoSelectDescription(SelectEntityDescription, PressoEntityDescription):
     """How a select maps options to protocol values."""
 
     choices_fn: Callable[[PressoCoordinator], dict[int, str]]
@@ -31,6 +31,7 @@ SELECTS = (
         translation_key="program",
         choices_fn=lambda c: {p: PROGRAM_KEYS[p] for p in c.info.programs if p in PROGRAM_KEYS},
         value_fn=lambda c: c.data.program,
+        reads=frozenset({"program"}),
         select_fn=lambda c, program: c.async_set_program(program),
     ),
     PressoSelectDescription(
@@ -38,6 +39,7 @@ SELECTS = (
         translation_key="legs",
         choices_fn=lambda c: LEGS_KEYS if c.info.legs > 1 else {1: LEGS_KEYS[1]},
         value_fn=lambda c: c.data.legs,
+        reads=frozenset({"legs"}),
         select_fn=lambda c, legs: c.async_set_zones(legs=legs),
     ),
 )

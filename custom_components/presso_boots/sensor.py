@@ -26,19 +26,22 @@ from homeassistant.util import dt as dt_util
 
 from .const import FAULT_KEYS, LEG_NAMES, OTHER_FAULT
 from .coordinator import PressoConfigEntry, PressoCoordinator
-from .entity import PressoEntity
+from .entity import PressoEntity, PressoEntityDescription
 from .live import LiveData
 from .presso_ble import SessionState
 
 PARALLEL_UPDATES = 0
 
 
+#: What the routine's sensors read of the boots' state: nothing (they change with the
+#: routine, the limits and the day, which are published as a change of everything).
+ROUTINE: frozenset[str] = frozenset()
 STATE_OPTIONS = [state.name.lower() for state in SessionState]
 FAULT_OPTIONS = [*FAULT_KEYS.values(), OTHER_FAULT]
 
 
 @dataclass(frozen=True, kw_only=True)
-class PressoSensorDescription(SensorEntityDescription):
+class PressoSensorDescription(SensorEntityDescription, PressoEntityDescription):
     """How a sensor reads the boots."""
 
     value_fn: Callable[[PressoCoordinator], StateType | datetime]
@@ -55,12 +58,14 @@ SENSORS = (
         device_class=SensorDeviceClass.ENUM,
         options=STATE_OPTIONS,
         value_fn=lambda c: None if c.data.state is None else c.data.state.name.lower(),
+        reads=frozenset({"state"}),
     ),
     PressoSensorDescription(
         key="session_ends",
         translation_key="session_ends",
         device_class=SensorDeviceClass.TIMESTAMP,
         value_fn=lambda c: c.data.session_ends,
+        reads=frozenset({"session_ends"}),
     ),
     PressoSensorDescription(
         key="fault",
@@ -68,6 +73,7 @@ SENSORS = (
         device_class=SensorDeviceClass.ENUM,
         options=FAULT_OPTIONS,
         value_fn=lambda c: FAULT_KEYS.get(c.data.fault, OTHER_FAULT),
+        reads=frozenset({"fault"}),
     ),
     PressoSensorDescription(
         key="battery",
@@ -76,6 +82,7 @@ SENSORS = (
         state_class=SensorStateClass.MEASUREMENT,
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=lambda c: c.data.battery,
+        reads=frozenset({"battery"}),
     ),
     PressoSensorDescription(
         key="lifetime_sessions",
@@ -83,6 +90,7 @@ SENSORS = (
         state_class=SensorStateClass.TOTAL_INCREASING,
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=lambda c: c.data.lifetime_sessions,
+        reads=frozenset({"lifetime_sessions"}),
     ),
     PressoSensorDescription(
         key="lifetime_therapy",
@@ -97,6 +105,7 @@ SENSORS = (
         value_fn=lambda c: (
             None if c.data.lifetime_seconds is None else c.data.lifetime_seconds // 60 * 60
         ),
+        reads=frozenset({"lifetime_seconds"}),
     ),
     PressoSensorDescription(
         key="rssi",
@@ -106,6 +115,7 @@ SENSORS = (
         entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,
         value_fn=lambda c: c.data.rssi,
+        reads=frozenset({"rssi"}),
         listen_fn=lambda live: live.async_add_rssi_listener,
     ),
     # the routine (routine.py): known while the boots sleep
@@ -114,6 +124,7 @@ SENSORS = (
         translation_key="plan_sessions_left",
         value_fn=lambda c: c.limits.plan.sessions - c.limits.plan.step + 1 if c.limits.plan else 0,
         needs_boots=False,
+        reads=ROUTINE,
     ),
     PressoSensorDescription(
         key="limit_pressure",
@@ -123,6 +134,7 @@ SENSORS = (
         suggested_display_precision=0,
         value_fn=lambda c: c.limits.max_pressure,
         needs_boots=False,
+        reads=ROUTINE,
     ),
     PressoSensorDescription(
         key="limit_duration",
@@ -132,6 +144,7 @@ SENSORS = (
         suggested_display_precision=0,
         value_fn=lambda c: c.limits.max_duration,
         needs_boots=False,
+        reads=ROUTINE,
     ),
     PressoSensorDescription(
         key="suggested_pressure",
@@ -141,6 +154,7 @@ SENSORS = (
         suggested_display_precision=0,
         value_fn=lambda c: c.routine.suggested_pressure(c.limits),
         needs_boots=False,
+        reads=ROUTINE,
     ),
     PressoSensorDescription(
         key="therapy_today",
@@ -150,8 +164,9 @@ SENSORS = (
         state_class=SensorStateClass.TOTAL,
         suggested_display_precision=0,
         value_fn=lambda c: c.routine.minutes_today(),
-        last_reset_fn=lambda c: c.routine.day_start(dt_util.utcnow()),
+        last_reset_fn=lambda c: c.routine.totals().day_start,
         needs_boots=False,
+        reads=ROUTINE,
     ),
     PressoSensorDescription(
         key="therapy_week",
@@ -161,16 +176,18 @@ SENSORS = (
         state_class=SensorStateClass.TOTAL,
         suggested_display_precision=0,
         value_fn=lambda c: c.routine.minutes_this_week(),
-        last_reset_fn=lambda c: c.routine.week_start(dt_util.utcnow()),
+        last_reset_fn=lambda c: c.routine.totals().week_start,
         needs_boots=False,
+        reads=ROUTINE,
     ),
     PressoSensorDescription(
         key="sessions_week",
         translation_key="sessions_week",
         state_class=SensorStateClass.TOTAL,
         value_fn=lambda c: c.routine.sessions_this_week(),
-        last_reset_fn=lambda c: c.routine.week_start(dt_util.utcnow()),
+        last_reset_fn=lambda c: c.routine.totals().week_start,
         needs_boots=False,
+        reads=ROUTINE,
     ),
     PressoSensorDescription(
         key="next_session",
@@ -178,6 +195,7 @@ SENSORS = (
         device_class=SensorDeviceClass.TIMESTAMP,
         value_fn=lambda c: c.routine.allowed_from(dt_util.utcnow()),
         needs_boots=False,
+        reads=ROUTINE,
     ),
 )
 
@@ -195,6 +213,7 @@ def _chamber(leg: int, chamber: int, chambers: int) -> PressoSensorDescription:
         # the card shows them live over its websocket; enable one to keep its history
         entity_registry_enabled_default=False,
         listen_fn=lambda live: live.async_add_pressure_listener,
+        reads=frozenset({"pressures", "state"}),
         value_fn=lambda c: (
             (0 if c.data.state is not None else None)
             if c.data.pressures is None or index >= len(c.data.pressures)

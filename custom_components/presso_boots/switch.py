@@ -12,13 +12,13 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import PressoConfigEntry, PressoCoordinator
-from .entity import PressoEntity
+from .entity import PressoEntity, PressoEntityDescription
 
 PARALLEL_UPDATES = 1
 
 
 @dataclass(frozen=True, kw_only=True)
-class PressoSwitchDescription(SwitchEntityDescription):
+class PressoSwitchDescription(SwitchEntityDescription, PressoEntityDescription):
     """How a switch reads and changes the boots."""
 
     is_on_fn: Callable[[PressoCoordinator], bool | None]
@@ -41,6 +41,7 @@ SESSION = PressoSwitchDescription(
     translation_key="session",
     name=None,
     is_on_fn=lambda c: None if c.data.state is None else c.data.session_active,
+    reads=frozenset({"state"}),
     turn_on_fn=_start_unless_running,
     turn_off_fn=lambda c: c.async_stop_session(),
 )
@@ -54,6 +55,7 @@ def _chamber(chamber: int) -> PressoSwitchDescription:
         translation_placeholders={"chamber": str(chamber)},
         entity_category=EntityCategory.CONFIG,
         is_on_fn=lambda c: None if c.data.zones is None else bool(c.data.zones & bit),
+        reads=frozenset({"zones"}),
         turn_on_fn=lambda c: c.async_set_zones(zones_on=bit),
         turn_off_fn=lambda c: c.async_set_zones(zones_off=bit),
     )

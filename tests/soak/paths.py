@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
+import habluetooth
 from bleak.backends.bluezdbus import manager as bluez_manager
 from freezegun.api import real_perf_counter
 
@@ -44,12 +45,35 @@ async def ping(proxy: Proxy) -> None:
         await _scanner_calls_answered()
 
 
+#: Loop rounds with no D-Bus call awaiting its reply after which a scanner that still holds
+#: its start/stop lock is taken to wait on the clock (a retry's backoff), not on the bus.
+_BETWEEN_CALLS = 50
+
+
 async def _scanner_calls_answered(real_seconds: float = 5.0) -> None:
-    """Until bleak's BlueZ manager (Home Assistant's scanner) has no call awaiting a reply."""
+    """Until Home Assistant's scanner is done with bluetoothd: no call awaiting its reply,
+    and no start, stop or change of scanning mode half way (between two of its calls).
+
+    Those run under a timeout on the loop's clock; the soak's clock moves seconds at a
+    step while the bus takes microseconds, so a step in the middle would time them out,
+    which no real scanner meets (habluetooth then logs "Error starting scanner").
+    """
     manager = bluez_manager._global_instances.get(asyncio.get_running_loop())
     bus = getattr(manager, "_bus", None)
+    locks = [
+        lock
+        for scanner in habluetooth.get_manager().async_current_scanners()
+        if (lock := getattr(scanner, "_start_stop_lock", None)) is not None
+    ]
     deadline = real_perf_counter() + real_seconds
-    while bus is not None and bus._method_return_handlers:
+    quiet = 0
+    while quiet < _BETWEEN_CALLS:
+        if bus is not None and bus._method_return_handlers:
+            quiet = 0
+        elif not any(lock.locked() for lock in locks):
+            return
+        else:
+            quiet += 1
         assert real_perf_counter() < deadline, "bluetoothd did not answer Home Assistant's call"
         await asyncio.sleep(0)  # the loop reads the bus (its clock is frozen: no timed sleep)
 

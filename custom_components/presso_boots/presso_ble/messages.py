@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import struct
-from dataclasses import astuple, dataclass, field
+from dataclasses import dataclass, field
 from enum import IntEnum
 from functools import cache
 from typing import ClassVar, Final, Self
@@ -74,6 +74,8 @@ def auth_proof(pin: str, nonce: bytes) -> bytes:
 
 
 # --- commands (host -> device) -------------------------------------------
+# Messages are slotted dataclasses that inherit no fields: ``__slots__`` lists their
+# fields in order (a shallow read; ``dataclasses.astuple`` deep-copies every value).
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +87,8 @@ class Command:
 
     def to_bytes(self) -> bytes:
         """Command payload."""
-        return self.LAYOUT.pack(*astuple(self))
+        names: tuple[str, ...] = self.__slots__  # () here, its fields in a subclass
+        return self.LAYOUT.pack(*[getattr(self, name) for name in names])
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Self:
@@ -294,7 +297,7 @@ class DeviceInfo:
 
     def to_bytes(self) -> bytes:
         """Response body."""
-        return self.LAYOUT.pack(*astuple(self))
+        return self.LAYOUT.pack(*[getattr(self, name) for name in self.__slots__])
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Self:
@@ -372,7 +375,7 @@ class DeviceStatus:
 
     def to_bytes(self) -> bytes:
         """Notification payload."""
-        return self.LAYOUT.pack(*(int(v) for v in astuple(self)))
+        return self.LAYOUT.pack(*[int(getattr(self, name)) for name in self.__slots__])
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Self:
