@@ -23,6 +23,7 @@ from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import MockUser, async_fire_time_changed
 
+from custom_components.presso_boots import connection
 from custom_components.presso_boots.connection import STATUS_SILENCE
 from custom_components.presso_boots.const import CONF_STOP_PENDING, DOMAIN
 from custom_components.presso_boots.intent import INTENT_STOP
@@ -262,10 +263,16 @@ async def test_a_peer_at_the_boots_address_gets_no_proof_of_the_pin(
 
 
 async def test_proofs_nobody_asked_for_are_rate_limited(
-    hass: HomeAssistant, proxy: VirtualProxy, pro: Boots
+    hass: HomeAssistant, proxy: VirtualProxy, pro: Boots, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Point 5: a peer that keeps dropping the link during Home Assistant's own session
-    collects a handful of proofs, not one per drop; a user's command is not held back."""
+    collects a handful of proofs, not one per drop; a user's command is not held back.
+
+    The reconnects' backoff is cut to milliseconds: at its real 1 s doubling, the drops
+    took seconds of wall time and a loaded machine ran past the wait (the guard's budget
+    earns a proof back every 30 s of that same clock).
+    """
+    monkeypatch.setattr(connection, "RECONNECT_BACKOFF", (0.01, 0.05, 0.25))
     await switch(hass, "turn_on", "switch.presso_e008")  # Home Assistant's own session
     impostor = Impostor(pro.device, serial="PB000001")  # the serial, read from the air
     impostor.press_button("start")  # it claims a session too, so the link is followed
