@@ -15,6 +15,9 @@ from homeassistant.core import HomeAssistant, callback
 from .const import CONF_LAST_ZONES
 from .data import PressoData
 
+#: The lifetime figures kept between sessions.
+_LIFETIME = ("lifetime_sessions", "lifetime_seconds")
+
 
 @callback
 def async_remember(hass: HomeAssistant, entry: ConfigEntry, key: str, value: Any) -> None:
@@ -31,14 +34,18 @@ def async_remember(hass: HomeAssistant, entry: ConfigEntry, key: str, value: Any
 def async_remember_shown(hass: HomeAssistant, entry: ConfigEntry, data: PressoData) -> None:
     """Keep what advertisements do not carry, for the next start and the next restart.
 
-    The legs and chambers in use, and the lifetime figures (from the setup handshake on);
-    the lifetime ones only between sessions, so a session does not rewrite the entry
-    every STATUS.
+    The legs and chambers in use, and the lifetime figures (from the setup handshake on)
+    between sessions. In a session they move by the second and are not kept (nor is
+    what they were before it): a restart then shows them unknown until the boots tell,
+    never lower than they were shown, which the long-term statistics of a
+    total-increasing sensor would take for a meter reset.
     """
     if data.legs is None:
         return
     last = {**entry.data.get(CONF_LAST_ZONES, {}), "legs": data.legs, "zones": data.zones}
-    if not data.session_active and data.lifetime_sessions is not None:
+    if data.session_active:
+        last = {key: value for key, value in last.items() if key not in _LIFETIME}
+    elif data.lifetime_sessions is not None:
         last |= {
             "lifetime_sessions": data.lifetime_sessions,
             "lifetime_seconds": data.lifetime_seconds,
