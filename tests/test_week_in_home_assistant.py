@@ -482,6 +482,10 @@ async def test_a_week_in_home_assistant(recorder_mock: Recorder, home: Home, see
             )  # fmt: skip
         assert grew[f"{pair.slug}_sessions_this_week"] == len(ends), (pair.slug, grew)
     assert plan_steps == day.pairs[0].sessions_completed
+    went_back = [
+        r.getMessage() for r in home.caplog.records if "not strictly increasing" in r.getMessage()
+    ]
+    assert not went_back, went_back  # a total read as a meter reset by the statistics
     assert not tally.refusal_mismatches, tally.refusal_mismatches
     assert all(
         _stop_landed_after(pair, run, asked) is not None for pair, run, asked in week.user.stops
