@@ -146,10 +146,11 @@ class PressoCoordinator(StatePublisher):
     def _async_judge(self, adv: Advertisement, back: bool, replay: bool = False) -> None:
         """Act on the trust boundary's verdict (a replay, heard before, only shows)."""
         last, self.advertisement, link = self.advertisement, adv, self.link
+        connected = link.connected  # the common case in a session: judged on this alone
         verdict = judge(
             self.data,
-            trusted_session=self.events.trusted.session_active,
-            connected=link.connected,
+            trusted_session=not connected and self.events.trusted.session_active,
+            connected=connected,
             last=None if replay else last,
             adv=adv,
             info=self.info,
