@@ -66,12 +66,7 @@ from custom_components.presso_boots.const import (
     CONF_GENTLE_START,
     CONF_REST_MINUTES,
 )
-from custom_components.presso_boots.presso_ble.frames import FrameReassembler, encode_frame
-from custom_components.presso_boots.presso_ble.messages import (
-    DeviceStatus,
-    Telemetry,
-    decode_notification,
-)
+from scripts.benchmark import frames_per_second
 
 from .soak.clock import Day
 from .soak.faults import KINDS, Faults
@@ -345,17 +340,9 @@ class Week:
 REFERENCE_PARSE_RATE = 464_593
 
 
-def parse_rate(frames: int = 100_000) -> float:
-    """This machine's speed now: Pro 8 telemetry and STATUS frames parsed per CPU second."""
-    telemetry = encode_frame(0, 0x41, Telemetry(1, 3, 2, 8, tuple(range(16))).to_bytes())
-    status = encode_frame(0, 0x40, DeviceStatus(1, 2, 80, 30, 5, 1795, 3, 255, 77, 0, 0, 1, 9, 999, 4).to_bytes())  # fmt: skip
-    blob = (telemetry + status) * (frames // 2)
-    stream = FrameReassembler()
-    start = time.process_time()
-    for i in range(0, len(blob), 244):
-        for frame in stream.feed(blob[i : i + 244]):
-            decode_notification(frame.type, frame.payload)
-    return frames / (time.process_time() - start)
+def parse_rate() -> float:
+    """This machine's speed now: the README's frame benchmark, per CPU second."""
+    return frames_per_second(244, 100_000, time.process_time)
 
 
 def _summary(week: Week, seed: int, grown: int, cpu: float, speed: float) -> str:

@@ -46,8 +46,5 @@ def async_remember_shown(hass: HomeAssistant, entry: ConfigEntry, data: PressoDa
     if data.session_active:
         last = {key: value for key, value in last.items() if key not in _LIFETIME}
     elif data.lifetime_sessions is not None:
-        last |= {
-            "lifetime_sessions": data.lifetime_sessions,
-            "lifetime_seconds": data.lifetime_seconds,
-        }
+        last |= {key: getattr(data, key) for key in _LIFETIME}
     async_remember(hass, entry, CONF_LAST_ZONES, last)
